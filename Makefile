@@ -1,0 +1,45 @@
+# Handoff: `make demo` runs it, `make test` proves it. Both create .venv and install requirements.txt first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: install demo test lint fmt bench clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+# The demo: SQLite, the in-memory channel layer and huey on SQLite; web server (daphne: HTTP and websockets) and
+# the huey worker side by side. Ctrl-C stops both.
+demo: export DEBUG := 1
+demo: export SECURE_COOKIES := 0
+demo: export ALLOWED_HOSTS := 127.0.0.1,localhost
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Handoff is starting on http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM; \
+	$(PY) manage.py run_huey --quiet & \
+	$(VENV)/bin/daphne --bind 127.0.0.1 --port 8000 config.asgi:application & \
+	wait
+
+test: export SECRET_KEY ?= handoff-tests-only-not-secret
+test: export DEBUG := 0
+test: install lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+
+from districts.models import District, Unit
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        POLICE = "police", "Police department"
+        CLINICAL = "clinical", "Clinical partner"
+        YOUTH = "youth", "Youth partner"
+        PARTNER = "partner", "Other partner"
+        HUB_AGENCY = "hub_agency", "Hub agency"
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def is_police(self) -> bool:
+        return self.kind == self.Kind.POLICE
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "Officer"
+    POLICE_SUPERVISOR = "police_supervisor", "Police supervisor"
+    CLINICIAN = "clinician", "Clinician"
+    CLINICAL_SUPERVISOR = "clinical_supervisor", "Clinical supervisor"
+    WORKER = "worker", "Youth / outreach worker"
+    WORKER_SUPERVISOR = "worker_supervisor", "Youth / outreach supervisor"
+    HUB_COORDINATOR = "hub_coordinator", "Hub coordinator"
+    HUB_MEMBER = "hub_member", "Hub agency member"
+    ANALYST = "analyst", "Analyst"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+POLICE_ROLES = frozenset({Role.OFFICER, Role.POLICE_SUPERVISOR})
+PARTNER_ROLES = frozenset({Role.CLINICIAN, Role.CLINICAL_SUPERVISOR, Role.WORKER, Role.WORKER_SUPERVISOR})
+SUPERVISOR_ROLES = frozenset({Role.POLICE_SUPERVISOR, Role.CLINICAL_SUPERVISOR, Role.WORKER_SUPERVISOR})
+
+
+class Membership(models.Model):
+    """A user's role in one organisation, with the districts and units that role covers."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    districts = models.ManyToManyField(District, blank=True, related_name="memberships")
+    units = models.ManyToManyField(Unit, blank=True, related_name="memberships")
+    all_districts = models.BooleanField(
+        default=False, help_text="Covers every district of the organisation (supervisors, citywide on-call)."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique_role"),
+        ]
+        ordering = ["organisation__name", "role"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}, {self.organisation}"
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in SUPERVISOR_ROLES
+
+
+class Team(models.Model):
+    """An organisation's district team; object permissions are granted to its group, never to single rows."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="teams")
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="team")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "district"], name="team_unique_district"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.district.code} team"

@@ -1,0 +1,52 @@
+"""What each role may do through Django's model permissions, and where each role lands after login.
+
+Role groups are named "Role: <label>" and kept in step with this table after every migrate. Object access
+(which referrals) is decided elsewhere, by memberships and team grants; these are the coarse, per-model rights
+that the admin and the views check with ``has_perm``.
+"""
+
+from __future__ import annotations
+
+from accounts.models import Role
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.OFFICER: ["referrals.view_program", "referrals.add_referral"],
+    Role.POLICE_SUPERVISOR: ["referrals.view_program", "referrals.add_referral"],
+    Role.CLINICIAN: ["referrals.view_program"],
+    Role.CLINICAL_SUPERVISOR: ["referrals.view_program"],
+    Role.WORKER: ["referrals.view_program"],
+    Role.WORKER_SUPERVISOR: ["referrals.view_program"],
+    Role.HUB_COORDINATOR: ["referrals.view_program"],
+    Role.HUB_MEMBER: [],
+    Role.ANALYST: [],
+    Role.ADMINISTRATOR: [
+        f"{app}.{action}_{model}"
+        for app, model in [
+            ("districts", "district"),
+            ("districts", "unit"),
+            ("accounts", "organisation"),
+            ("accounts", "membership"),
+            ("auth", "user"),
+            ("referrals", "program"),
+        ]
+        for action in ("add", "change", "delete", "view")
+    ],
+}
+
+# URL names only (no imports): an app higher up the dependency chain owns each page.
+ROLE_HOME_URL: dict[str, str] = {
+    Role.OFFICER: "accounts:role_home",
+    Role.POLICE_SUPERVISOR: "accounts:role_home",
+    Role.CLINICIAN: "accounts:role_home",
+    Role.CLINICAL_SUPERVISOR: "accounts:role_home",
+    Role.WORKER: "accounts:role_home",
+    Role.WORKER_SUPERVISOR: "accounts:role_home",
+    Role.HUB_COORDINATOR: "accounts:role_home",
+    Role.HUB_MEMBER: "accounts:role_home",
+    Role.ANALYST: "accounts:role_home",
+    Role.ADMINISTRATOR: "admin:index",
+}
+
+
+def role_group_name(role: str) -> str:
+    return f"Role: {Role(role).label}"

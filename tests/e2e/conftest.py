@@ -1,0 +1,135 @@
+"""Browser tests: a live daphne server (HTTP and websockets) on the test database, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(item.fspath).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+def _close_inherited_connections() -> None:
+    # The server process is forked from the test process: it must open its own database connections.
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.inc_thread_sharing()
+        connection.close()
+
+
+def _make_application():
+    from config.asgi import application
+
+    return application
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker):
+    """A daphne process serving config.asgi on the test database (the settings point at it when it forks)."""
+    from daphne.testing import DaphneProcess
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        assert str(settings.DATABASES["default"]["NAME"]) != ":memory:", "the live server needs a file database"
+    # The forked server inherits these: a loopback host over plain HTTP, as `make demo` serves it.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    with django_db_blocker.unblock():
+        process = DaphneProcess("127.0.0.1", _make_application, setup=_close_inherited_connections)
+        process.start()
+        if not process.ready.wait(timeout=30):
+            process.terminate()
+            raise RuntimeError("the live server did not start")
+    yield f"http://127.0.0.1:{process.port.value}"
+    process.terminate()
+    process.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    """Chromium through Playwright, started per test: Playwright's sync API runs an event loop in this thread."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    # The ORM refuses to run beside a running event loop; the test's own database calls are plain sync code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _new_page(browser, viewport, live_server_url, *, mobile: bool):
+    context = browser.new_context(
+        viewport=viewport, base_url=live_server_url, is_mobile=mobile, has_touch=mobile, device_scale_factor=1
+    )
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def phone(browser, live_server_url):
+    """A new page at 390x844 (a common phone), as an officer on scene holds it."""
+
+    def _open():
+        return _new_page(browser, PHONE, live_server_url, mobile=True)
+
+    return _open
+
+
+@pytest.fixture
+def laptop(browser, live_server_url):
+    def _open():
+        return _new_page(browser, LAPTOP, live_server_url, mobile=False)
+
+    return _open
+
+
+@pytest.fixture
+def e2e_personas(transactional_db):
+    """Demo people committed to the database, so the live server process sees them."""
+    from django.contrib.auth import get_user_model
+
+    from referrals.demo import demo_seed
+    from tests.conftest import PASSWORD
+
+    demo_seed(password=PASSWORD)
+    return {user.username: user for user in get_user_model().objects.all()}
+
+
+def sign_in(page, username: str) -> None:
+    from tests.conftest import PASSWORD
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
