@@ -30,15 +30,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("referrals", "program"),
         ]
         for action in ("add", "change", "delete", "view")
-    ],
+    ]
+    + ["referrals.view_referral", "referrals.view_referralevent", "referrals.view_clinicalaccesslog"],
 }
 
 # URL names only (no imports): an app higher up the dependency chain owns each page.
 ROLE_HOME_URL: dict[str, str] = {
-    Role.OFFICER: "accounts:role_home",
-    Role.POLICE_SUPERVISOR: "accounts:role_home",
-    Role.CLINICIAN: "accounts:role_home",
-    Role.CLINICAL_SUPERVISOR: "accounts:role_home",
+    Role.OFFICER: "referrals:mine",
+    Role.POLICE_SUPERVISOR: "referrals:mine",
+    Role.CLINICIAN: "referrals:queue",
+    Role.CLINICAL_SUPERVISOR: "referrals:queue",
     Role.WORKER: "accounts:role_home",
     Role.WORKER_SUPERVISOR: "accounts:role_home",
     Role.HUB_COORDINATOR: "accounts:role_home",

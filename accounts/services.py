@@ -43,9 +43,7 @@ def membership_sync_groups(*, user) -> None:
         wanted.add(Group.objects.get_or_create(name=role_group_name(membership.role))[0].pk)
         if membership.role == Role.ADMINISTRATOR:
             is_staff = True
-        districts = (
-            District.objects.filter(is_active=True) if membership.all_districts else membership.districts.all()
-        )
+        districts = District.objects.filter(is_active=True) if membership.all_districts else membership.districts.all()
         for district in districts:
             wanted.add(team_get_or_create(organisation=membership.organisation, district=district).group_id)
     current = set(user.groups.filter(_managed_groups()).values_list("pk", flat=True))

@@ -54,9 +54,7 @@ def database_from_url(name: str, url: str) -> dict:
 
     scheme = urlsplit(url).scheme
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
-        raise ImproperlyConfigured(
-            f"{name} must start with postgres:// or sqlite:///; got scheme {scheme or 'none'!r}"
-        )
+        raise ImproperlyConfigured(f"{name} must start with postgres:// or sqlite:///; got scheme {scheme or 'none'!r}")
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except Exception as exc:  # dj_database_url raises several kinds for malformed URLs

@@ -64,6 +64,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
         else:
             results[name] = {"status": "ok", "ms": round((time.monotonic() - started) * 1000, 1)}
     healthy = all(result["status"] == "ok" for result in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503
-    )
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503)

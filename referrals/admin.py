@@ -1,6 +1,11 @@
+"""Admin: programs are edited here. Referral envelopes and the append-only logs can be looked at, never changed.
+
+The subject and the clinical record are not registered: no administrator reads clinical details through the admin.
+"""
+
 from django.contrib import admin
 
-from referrals.models import Program
+from referrals.models import ClinicalAccessLog, Program, Referral, ReferralEvent
 
 
 @admin.register(Program)
@@ -9,3 +14,52 @@ class ProgramAdmin(admin.ModelAdmin):
     list_filter = ["workflow", "is_active", "organisation"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "program", "district", "state", "urgency", "created_at"]
+    list_filter = ["state", "program", "district"]
+    search_fields = ["public_id", "cad_incident_number"]
+    list_select_related = ["program", "district"]
+    fields = [
+        "public_id",
+        "program",
+        "district",
+        "team",
+        "state",
+        "urgency",
+        "officer",
+        "accepted_by",
+        "created_at",
+        "accepted_at",
+        "ended_at",
+        "acceptance_due_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(ReferralEvent)
+class ReferralEventAdmin(ReadOnlyAdmin):
+    list_display = ["referral", "kind", "actor", "from_state", "to_state", "police_visible", "created_at"]
+    list_filter = ["kind", "police_visible"]
+    list_select_related = ["referral", "actor"]
+
+
+@admin.register(ClinicalAccessLog)
+class ClinicalAccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "referral", "view", "reason"]
+    list_filter = ["view"]
+    search_fields = ["user__username", "referral__public_id"]
+    list_select_related = ["user", "referral"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -11,7 +13,8 @@ from accounts.models import Organisation, Role
 from accounts.services import membership_create
 from districts.boston import BOSTON_DISTRICTS, BOSTON_UNITS
 from districts.models import District, Unit
-from referrals.models import Program, Workflow
+from referrals import services
+from referrals.models import Disposition, FollowUp, Program, Urgency, Workflow
 
 ORGANISATIONS = [
     # key, name, short name, kind
@@ -104,7 +107,7 @@ def _places() -> None:
 
 
 @transaction.atomic
-def demo_seed(*, password: str) -> list[Persona]:
+def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
     _places()
     organisations = {}
     for key, name, short_name, kind in ORGANISATIONS:
@@ -139,4 +142,110 @@ def demo_seed(*, password: str) -> list[Persona]:
                 units=Unit.objects.filter(code__in=persona.units),
                 all_districts=persona.all_districts,
             )
+    if with_requests:
+        _demo_requests()
     return PERSONAS
+
+
+DEMO_NAMESPACE = uuid.UUID("5b0c1c1e-6c1f-4a3e-9a57-0d3f3b8f2a10")
+
+# officer, district, urgency, location, reasons, where the story stops
+DEMO_REQUESTS = [
+    ("officer.b2", "B2", Urgency.ON_SCENE_NOW, "Dudley Sq bus station", ["suicidal"], "requested"),
+    (
+        "officer.b2",
+        "B2",
+        Urgency.WITHIN_HOUR,
+        "Warren St & Quincy St",
+        ["welfare_check", "homelessness"],
+        "requested",
+    ),
+    ("officer.b2", "B2", Urgency.ON_SCENE_NOW, "Malcolm X Blvd", ["psychosis"], "en_route"),
+    (
+        "officer.d4",
+        "C11",
+        Urgency.ON_SCENE_NOW,
+        "Fields Corner MBTA",
+        ["intoxication", "substance_use"],
+        "on_scene",
+    ),
+    ("officer.d4", "D4", Urgency.WITHIN_HOUR, "Mass Ave & Melnea Cass", ["homelessness"], "follow_up"),
+    ("officer.b2", "B2", Urgency.FOLLOW_UP, "Blue Hill Ave", ["youth_in_crisis"], "closed"),
+    ("officer.d4", "D4", Urgency.ON_SCENE_NOW, "Tremont St", ["other"], "declined"),
+    ("officer.b2", "B2", Urgency.WITHIN_HOUR, "Washington St", ["welfare_check"], "cancelled"),
+]
+
+DEMO_PEOPLE = [
+    ("Marcus Hill", 34, "Man", "English", "Says he wants to end his life; standing near the platform edge."),
+    ("", 60, "Woman", "Haitian Creole", "Sleeping outside in the cold, confused about the date."),
+    ("Tanya Brooks", 27, "Woman", "English", "Hearing voices, frightened, shouting at passers-by."),
+    ("Luis Ortega", 45, "Man", "Spanish", "Heavily intoxicated, asking for detox."),
+    ("", 52, "Man", "English", "Lives in a tent, wound on leg, wants shelter."),
+    ("Jaylen Carter", 16, "Boy", "English", "School reports threats of self-harm."),
+    ("", 30, "Man", "English", "Barricaded with a knife."),
+    ("Ana Souza", 41, "Woman", "Portuguese", "Neighbour worried, no answer at door."),
+]
+
+
+def _demo_requests() -> None:
+    User = get_user_model()
+    program = Program.objects.get(slug="co-response")
+    clinicians = {"B2": "clinician.b2", "C11": "clinician.c11", "D4": "clinician.supervisor"}
+    for number, (row, person) in enumerate(zip(DEMO_REQUESTS, DEMO_PEOPLE, strict=True)):
+        officer_name, district_code, urgency, location, reasons, stop = row
+        name, age, gender, language, circumstances = person
+        officer = User.objects.get(username=officer_name)
+        district = District.objects.get(code=district_code)
+        referral, created = services.referral_file(
+            new=services.NewReferral(
+                program=program,
+                district=district,
+                urgency=urgency,
+                idempotency_key=uuid.uuid5(DEMO_NAMESPACE, str(number)),
+                location_text=location,
+                reason_codes=reasons,
+                weapon_seen=stop == "declined",
+                subject_name=name,
+                subject_age=age,
+                subject_gender=gender,
+                subject_language=language,
+                circumstances=circumstances,
+            ),
+            officer=officer,
+            officer_district=officer.memberships.first().districts.first(),
+        )
+        if not created:
+            continue
+        clinician = User.objects.get(username=clinicians[district_code])
+        _play_demo_story(referral, clinician, stop)
+
+
+def _play_demo_story(referral, clinician, stop: str) -> None:
+    if stop == "requested":
+        return
+    if stop == "cancelled":
+        services.referral_cancel(referral=referral, actor=referral.officer)
+        return
+    if stop == "declined":
+        services.referral_decline(referral=referral, actor=clinician, reason="safety")
+        return
+    referral = services.referral_accept(referral=referral, actor=clinician)
+    referral = services.referral_depart(referral=referral, actor=clinician, eta_minutes=12)
+    if stop == "en_route":
+        return
+    referral = services.referral_arrive(referral=referral, actor=clinician)
+    if stop == "on_scene":
+        return
+    disposition = Disposition.REFERRED if stop == "follow_up" else Disposition.STABILISED
+    services.clinical_disposition_record(referral=referral, actor=clinician, disposition=disposition)
+    services.clinical_note_add(
+        referral=referral, actor=clinician, text="Assessed on scene; safety plan agreed with the person."
+    )
+    if stop == "follow_up":
+        services.follow_up_add(
+            referral=referral,
+            actor=clinician,
+            kind=FollowUp.Kind.PHONE_CALL,
+            due_at=referral.created_at + timedelta(days=1),
+        )
+    services.referral_finish(referral=referral, actor=clinician)

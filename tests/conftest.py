@@ -44,7 +44,7 @@ def personas(db):
 
     from referrals.demo import demo_seed
 
-    demo_seed(password=PASSWORD)
+    demo_seed(password=PASSWORD, with_requests=False)
     return {user.username: user for user in get_user_model().objects.all()}
 
 

@@ -6,12 +6,12 @@ from tests.conftest import PASSWORD
 
 # Until each role's own feature lands, its home is the "who am I and what can I do" page.
 EXPECTED_HOME = {
-    "officer.b2": "/accounts/me/",
-    "officer.d4": "/accounts/me/",
-    "sergeant.b2": "/accounts/me/",
-    "clinician.b2": "/accounts/me/",
-    "clinician.c11": "/accounts/me/",
-    "clinician.supervisor": "/accounts/me/",
+    "officer.b2": "/referrals/",
+    "officer.d4": "/referrals/",
+    "sergeant.b2": "/referrals/",
+    "clinician.b2": "/queue/",
+    "clinician.c11": "/queue/",
+    "clinician.supervisor": "/queue/",
     "youth.e13": "/accounts/me/",
     "youth.supervisor": "/accounts/me/",
     "hub.coordinator": "/accounts/me/",

@@ -9,10 +9,10 @@ from tests.accounts.test_login import EXPECTED_HOME
 from tests.e2e.conftest import sign_in
 
 HEADINGS = {
-    "officer.b2": "Officer · Boston Police Department",
-    "sergeant.b2": "Police supervisor · Boston Police Department",
-    "clinician.b2": "Clinician · Boston Emergency Services Team, Boston Medical Center",
-    "clinician.supervisor": "Clinical supervisor · Boston Emergency Services Team, Boston Medical Center",
+    "officer.b2": "My referrals",
+    "sergeant.b2": "Referrals in my districts",
+    "clinician.b2": "Waiting 0",
+    "clinician.supervisor": "Waiting 0",
     "youth.e13": "Youth / outreach worker · YouthConnect, Boys & Girls Clubs of Boston",
     "hub.coordinator": "Hub coordinator · Boston Hub, Office of Public Safety",
     "agency.school": "Hub agency member · Boston Public Schools",
@@ -37,9 +37,7 @@ def test_a_wrong_password_shows_a_clear_message(e2e_personas, phone):
     page.fill("#id_username", "officer.b2")
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]")
-    expect(page.get_by_role("alert")).to_have_text(
-        "That username and password do not match. Check both and try again."
-    )
+    expect(page.get_by_role("alert")).to_have_text("That username and password do not match. Check both and try again.")
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
 
 

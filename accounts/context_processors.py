@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from accounts.models import PARTNER_ROLES, POLICE_ROLES
+from accounts.selectors import memberships_of
+
+
+def roles(request) -> dict:
+    """Which navigation a signed-in person gets; the views still check access themselves."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    role_set = {m.role for m in memberships_of(user)}
+    return {"nav_police": bool(role_set & POLICE_ROLES), "nav_partner": bool(role_set & PARTNER_ROLES)}

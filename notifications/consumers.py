@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from accounts.models import PARTNER_ROLES, SUPERVISOR_ROLES, Membership
+from notifications.hints import organisation_group, team_group, user_group
+
+
+@database_sync_to_async
+def _groups_for(user) -> list[str]:
+    groups = [user_group(user.pk)]
+    groups += [team_group(pk) for pk in user.groups.filter(team__isnull=False).values_list("pk", flat=True)]
+    supervised = Membership.objects.filter(
+        user=user, is_active=True, role__in=SUPERVISOR_ROLES & PARTNER_ROLES
+    ).values_list("organisation_id", flat=True)
+    groups += [organisation_group(pk) for pk in supervised]
+    return groups
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Joins the signed-in user's groups and passes hints on. Sends nothing else, accepts nothing from the page."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.groups_joined = await _groups_for(user)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        return  # the page only listens
+
+    async def hint(self, event) -> None:
+        await self.send_json({"topic": event["topic"], "ref": event.get("ref", ""), "seq": event["seq"]})
+
+    async def session_end(self, event) -> None:
+        await self.close(code=4401)

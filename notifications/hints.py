@@ -1,0 +1,60 @@
+"""Websocket hints: "this changed, fetch it again". A hint carries a topic and a sequence number, never data.
+
+Groups: ``team-<group id>`` (a district queue), ``org-<organisation id>`` (a partner's supervisors),
+``user-<user id>`` (one person's pages). Callers pass plain ids, so this app knows nothing of referrals.
+Call these from ``transaction.on_commit``: a hint for a change that rolled back would send a page after nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
+
+
+def team_group(group_id: int) -> str:
+    return f"team-{group_id}"
+
+
+def organisation_group(organisation_id: int) -> str:
+    return f"org-{organisation_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def _send(groups: list[str], message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all():
+        for group in groups:
+            await layer.group_send(group, message)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception as exc:  # a hint lost is a page refreshed by its slow poll, never a failed request
+        log.warning("hint not sent (%s)", type(exc).__name__)
+
+
+def referral_changed(
+    *, public_id: str, team_group_ids: set[int], user_ids: set[int], organisation_id: int, sequence: int
+) -> None:
+    groups = [team_group(g) for g in sorted(team_group_ids)]
+    groups.append(organisation_group(organisation_id))
+    groups += [user_group(u) for u in sorted(user_ids)]
+    _send(groups, {"type": "hint", "topic": "referrals", "ref": public_id, "seq": sequence})
+
+
+def user_changed(*, user_id: int, sequence: int = 0) -> None:
+    _send([user_group(user_id)], {"type": "hint", "topic": "referrals", "ref": "", "seq": sequence})
+
+
+def session_ended(*, user_id: int) -> None:
+    """Close every socket of a user who signed out."""
+    _send([user_group(user_id)], {"type": "session.end"})

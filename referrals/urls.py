@@ -1,0 +1,15 @@
+from django.urls import path
+
+from referrals.views import officer, partner
+
+app_name = "referrals"
+urlpatterns = [
+    path("referrals/", officer.my_referrals, name="mine"),
+    path("referrals/new/", officer.new_request, name="new"),
+    path("referrals/<str:public_id>/", officer.police_detail, name="police_detail"),
+    path("referrals/<str:public_id>/cancel/", officer.cancel, name="cancel"),
+    path("referrals/<str:public_id>/add-information/", officer.add_information, name="add_information"),
+    path("queue/", partner.queue, name="queue"),
+    path("queue/<str:public_id>/", partner.case, name="case"),
+    path("queue/<str:public_id>/<slug:action>/", partner.case_action, name="case_action"),
+]
