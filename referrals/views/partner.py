@@ -47,6 +47,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _case_context(request: HttpRequest, referral: Referral, forms_with_errors: dict | None = None) -> dict:
     user = request.user
     writer = can_write_clinical(user, referral)
+    assignee = referral.accepted_by_id == user.pk  # the call itself moves only in the hands of who took it
     supervisor = can_supervise(user, referral)
     state = referral.state
     context = {
@@ -56,12 +57,12 @@ def _case_context(request: HttpRequest, referral: Referral, forms_with_errors: d
         **partner_case(referral),
         "can_accept": referral.is_waiting,
         "can_decline": referral.is_waiting,
-        "can_depart": writer and state == CoResponseState.ACCEPTED,
-        "can_arrive": writer and state in (CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE),
-        "can_record": writer and state in ACTIVE_STATES,
+        "can_depart": assignee and state == CoResponseState.ACCEPTED,
+        "can_arrive": assignee and state in (CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE),
+        "can_record": assignee and state in ACTIVE_STATES,
         "can_note": writer and state not in (CoResponseState.CANCELLED, CoResponseState.DECLINED),
         "can_follow_up": writer and state in (*ACTIVE_STATES, CoResponseState.FOLLOW_UP),
-        "can_finish": writer and state in (*ACTIVE_STATES, CoResponseState.FOLLOW_UP),
+        "can_finish": assignee and state in (*ACTIVE_STATES, CoResponseState.FOLLOW_UP),
         "can_reassign": supervisor and state in (*ACTIVE_STATES, CoResponseState.FOLLOW_UP),
         "can_transfer": supervisor and state in (*WAITING_STATES, CoResponseState.ACCEPTED),
         "decline_form": DeclineForm(),
