@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from accounts.models import PARTNER_ROLES, POLICE_ROLES
+from accounts.models import PARTNER_ROLES, POLICE_ROLES, SUPERVISOR_ROLES
 from accounts.selectors import memberships_of
 
 
@@ -10,4 +10,8 @@ def roles(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     role_set = {m.role for m in memberships_of(user)}
-    return {"nav_police": bool(role_set & POLICE_ROLES), "nav_partner": bool(role_set & PARTNER_ROLES)}
+    return {
+        "nav_police": bool(role_set & POLICE_ROLES),
+        "nav_partner": bool(role_set & PARTNER_ROLES),
+        "nav_partner_supervisor": bool(role_set & PARTNER_ROLES & SUPERVISOR_ROLES),
+    }

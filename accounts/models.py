@@ -47,6 +47,7 @@ class Role(models.TextChoices):
 POLICE_ROLES = frozenset({Role.OFFICER, Role.POLICE_SUPERVISOR})
 PARTNER_ROLES = frozenset({Role.CLINICIAN, Role.CLINICAL_SUPERVISOR, Role.WORKER, Role.WORKER_SUPERVISOR})
 SUPERVISOR_ROLES = frozenset({Role.POLICE_SUPERVISOR, Role.CLINICAL_SUPERVISOR, Role.WORKER_SUPERVISOR})
+FRONTLINE_PARTNER_ROLES = frozenset({Role.CLINICIAN, Role.WORKER})
 
 
 class Membership(models.Model):
@@ -78,16 +79,45 @@ class Membership(models.Model):
 
 
 class Team(models.Model):
-    """An organisation's district team; object permissions are granted to its group, never to single rows."""
+    """A queue of an organisation: a district team, its citywide on-call, or its supervisors.
+
+    Object permissions on referrals are granted to the team's group, never to single users row by row.
+    """
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", "District team"
+        ON_CALL = "on_call", "Citywide on-call"
+        SUPERVISORS = "supervisors", "Supervisors"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
-    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="teams")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DISTRICT)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="teams", null=True, blank=True)
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="team")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "district"], name="team_unique_district"),
+            models.UniqueConstraint(
+                fields=["organisation", "district"],
+                condition=models.Q(kind="district"),
+                name="team_unique_district",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "kind"],
+                condition=~models.Q(kind="district"),
+                name="team_unique_citywide",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="district", district__isnull=False)
+                | (~models.Q(kind="district") & models.Q(district__isnull=True)),
+                name="team_district_only_for_district_teams",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} {self.district.code} team"
+        if self.kind == self.Kind.DISTRICT:
+            return f"{self.organisation} {self.district.code}"
+        return f"{self.organisation} {self.get_kind_display().lower()}"
+
+    @property
+    def label(self) -> str:
+        return str(self)

@@ -4,7 +4,15 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 
-from accounts.models import Membership, Organisation, Role, Team
+from accounts.models import (
+    FRONTLINE_PARTNER_ROLES,
+    PARTNER_ROLES,
+    SUPERVISOR_ROLES,
+    Membership,
+    Organisation,
+    Role,
+    Team,
+)
 from accounts.roles import ROLE_PERMISSIONS, role_group_name
 from districts.models import District
 
@@ -20,12 +28,18 @@ def role_groups_sync() -> None:
         group.permissions.set(Permission.objects.filter(wanted))
 
 
-def team_get_or_create(*, organisation: Organisation, district: District) -> Team:
-    team = Team.objects.filter(organisation=organisation, district=district).select_related("group").first()
+def team_get_or_create(*, organisation: Organisation, district: District | None = None, kind: str = "district") -> Team:
+    """The organisation's queue for a district, or its citywide on-call or supervisors queue (district=None)."""
+    if (kind == Team.Kind.DISTRICT) != (district is not None):
+        raise ValueError("a district team needs a district; on-call and supervisors teams have none")
+    team = Team.objects.filter(organisation=organisation, district=district, kind=kind).select_related("group").first()
     if team:
         return team
-    group, _ = Group.objects.get_or_create(name=f"Team: {organisation.pk}/{district.code}")
-    team, _ = Team.objects.get_or_create(organisation=organisation, district=district, defaults={"group": group})
+    suffix = district.code if district is not None else kind
+    group, _ = Group.objects.get_or_create(name=f"Team: {organisation.pk}/{suffix}")
+    team, _ = Team.objects.get_or_create(
+        organisation=organisation, district=district, kind=kind, defaults={"group": group}
+    )
     return team
 
 
@@ -46,6 +60,13 @@ def membership_sync_groups(*, user) -> None:
         districts = District.objects.filter(is_active=True) if membership.all_districts else membership.districts.all()
         for district in districts:
             wanted.add(team_get_or_create(organisation=membership.organisation, district=district).group_id)
+        # Anyone on the front line may work a citywide on-call shift; supervisors are the last queue of a chain.
+        if membership.role in FRONTLINE_PARTNER_ROLES:
+            team = team_get_or_create(organisation=membership.organisation, kind=Team.Kind.ON_CALL)
+            wanted.add(team.group_id)
+        if membership.role in SUPERVISOR_ROLES & PARTNER_ROLES:
+            team = team_get_or_create(organisation=membership.organisation, kind=Team.Kind.SUPERVISORS)
+            wanted.add(team.group_id)
     current = set(user.groups.filter(_managed_groups()).values_list("pk", flat=True))
     user.groups.remove(*(current - wanted))
     user.groups.add(*(wanted - current))

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = "Programs and referrals"
+
+    def ready(self) -> None:
+        from referrals.services import referrals_escalate_due
+        from routing import deadlines
+
+        deadlines.register("co_response.acceptance", referrals_escalate_due)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Organisation, Role
 from accounts.services import membership_create
@@ -15,6 +16,8 @@ from districts.boston import BOSTON_DISTRICTS, BOSTON_UNITS
 from districts.models import District, Unit
 from referrals import services
 from referrals.models import Disposition, FollowUp, Program, Urgency, Workflow
+from routing.models import Shift
+from routing.services import shift_create, shift_span
 
 ORGANISATIONS = [
     # key, name, short name, kind
@@ -28,6 +31,8 @@ ORGANISATIONS = [
     ("school", "Boston Public Schools", "BPS", Organisation.Kind.HUB_AGENCY),
     ("health", "Boston Public Health Commission", "BPHC", Organisation.Kind.HUB_AGENCY),
 ]
+
+DEMO_ACCEPTANCE_MINUTES = 2
 
 PROGRAMS = [
     # slug, name, organisation key, workflow, description
@@ -118,6 +123,8 @@ def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
         Program.objects.update_or_create(
             slug=slug,
             defaults={
+                # Short, so the demo shows an unanswered request escalating within a few minutes.
+                "acceptance_minutes": DEMO_ACCEPTANCE_MINUTES,
                 "name": name,
                 "organisation": organisations[org_key],
                 "workflow": workflow,
@@ -142,9 +149,37 @@ def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
                 units=Unit.objects.filter(code__in=persona.units),
                 all_districts=persona.all_districts,
             )
+    _demo_shifts()
     if with_requests:
         _demo_requests()
     return PERSONAS
+
+
+# username, districts, citywide on-call: every demo clinician is on shift, day and night, from yesterday to next week
+DEMO_SHIFTS = [("clinician.b2", ("B2",), False), ("clinician.c11", ("C11",), True), ("youth.e13", ("E13",), False)]
+
+
+def _demo_shifts() -> None:
+    User = get_user_model()
+    today = timezone.localdate()
+    for username, codes, on_call in DEMO_SHIFTS:
+        user = User.objects.get(username=username)
+        organisation = user.memberships.first().organisation
+        districts = list(District.objects.filter(code__in=codes))
+        for offset in range(-1, 8):
+            day = today + timedelta(days=offset)
+            for start, end in ((time(7), time(19)), (time(19), time(7))):
+                starts_at, ends_at = shift_span(day=day, start=start, end=end)
+                if Shift.objects.filter(user=user, starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
+                    continue
+                shift_create(
+                    organisation=organisation,
+                    user=user,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    districts=districts,
+                    on_call=on_call,
+                )
 
 
 DEMO_NAMESPACE = uuid.UUID("5b0c1c1e-6c1f-4a3e-9a57-0d3f3b8f2a10")

@@ -222,9 +222,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         self.ended_at = at
         self.acceptance_due_at = None
 
-    @transition(field=state, source=[CoResponseState.REQUESTED, CoResponseState.TRANSFERRED], target="escalated")
+    @transition(field=state, source=WAITING_STATES, target=CoResponseState.ESCALATED)
     def escalate(self) -> None:
-        pass
+        """No acceptance in time; the service moves it to the next queue of its route."""
 
     @transition(field=state, source=[*WAITING_STATES, CoResponseState.ACCEPTED], target="transferred")
     def transfer(self, *, team: Team, due_at) -> None:

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -16,6 +18,7 @@ from referrals.models import (
     OPEN_STATES,
     WAITING_STATES,
     ClinicalAccessLog,
+    CoResponseState,
     FollowUp,
     Referral,
     ReferralEvent,
@@ -183,3 +186,31 @@ def get_follow_up(referral: Referral, follow_up_id: int) -> FollowUp:
 
 def access_log_for(referral: Referral) -> QuerySet[ClinicalAccessLog]:
     return referral.access_log.select_related("user")
+
+
+def overdue_for(*, user, now) -> list[dict]:
+    """A supervisor's overdue work: requests not accepted in time and follow-ups past due, oldest first."""
+    organisation_ids = supervised_organisation_ids(user)
+    if not organisation_ids:
+        return []
+    referrals = (
+        Referral.objects.filter(program__organisation_id__in=organisation_ids, state__in=WAITING_STATES)
+        .filter(Q(acceptance_due_at__lte=now) | Q(state=CoResponseState.ESCALATED))
+        .select_related("program", "district", "team", "team__organisation", "team__district")
+    )
+    follow_ups = FollowUp.objects.filter(
+        referral__program__organisation_id__in=organisation_ids, done_at__isnull=True, due_at__lte=now
+    ).select_related("referral", "referral__accepted_by", "referral__district")
+    items = [
+        {
+            "kind": "acceptance",
+            "since": referral.created_at + timedelta(minutes=referral.program.acceptance_minutes),
+            "referral": referral,
+        }
+        for referral in referrals[:500]
+    ]
+    items += [
+        {"kind": "follow_up", "since": follow_up.due_at, "referral": follow_up.referral, "follow_up": follow_up}
+        for follow_up in follow_ups[:500]
+    ]
+    return sorted(items, key=lambda item: item["since"])

@@ -19,6 +19,7 @@ from notifications import hints
 from referrals.models import (
     CONNECTED_DISPOSITIONS,
     URGENCY_RANK,
+    WAITING_STATES,
     ClinicalAccessLog,
     ClinicalNote,
     ClinicalRecord,
@@ -34,6 +35,7 @@ from referrals.models import (
     Subject,
     Workflow,
 )
+from routing.services import route_choose, route_position_of
 
 
 class ReferralError(Exception):
@@ -170,7 +172,7 @@ def _revoke_change(referral: Referral) -> None:
 
 
 def route_team(*, program: Program, district: District) -> Team:
-    """The queue that receives a program's request in a district: the partner's team for that district."""
+    """The district team of the program's partner: where a supervisor's manual transfer sends a request."""
     return team_get_or_create(organisation=program.organisation, district=district)
 
 
@@ -185,7 +187,8 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
     if new.program.workflow != Workflow.CO_RESPONSE or not new.program.is_active:
         raise ReferralError("That program does not take co-response requests.")
     now = timezone.now()
-    team = route_team(program=new.program, district=new.district)
+    decision = route_choose(program=new.program, district=new.district, at=now)
+    team = decision.team
     try:
         with transaction.atomic():
             referral = Referral.objects.create(
@@ -219,13 +222,7 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
             ClinicalRecord.objects.create(referral=referral)
             _grant_team(referral, team)
             event = _event(referral, ReferralEvent.Kind.FILED, actor=officer, police_visible=True)
-            _event(
-                referral,
-                ReferralEvent.Kind.ROUTED,
-                actor=None,
-                police_visible=False,
-                message=f"Routed to {team.organisation} {team.district.code}",
-            )
+            _event(referral, ReferralEvent.Kind.ROUTED, actor=None, police_visible=False, message=decision.reason)
             _announce(referral, event)
     except IntegrityError:
         # A double tap raced us between the lookup and the insert: the other one won, return it.
@@ -501,3 +498,54 @@ def referral_transfer(*, referral: Referral, actor, district: District, reason: 
 def clinical_record_read(*, user, referral: Referral, view: str, reason: str) -> None:
     """Write the access-log row for a read of the subject or clinical record; call it in the request that reads."""
     ClinicalAccessLog.objects.create(user=user, referral=referral, view=view, reason=reason)
+
+
+# --- deadlines ------------------------------------------------------------------------------------------------
+
+
+def referral_escalate_if_due(*, referral_id: int, now: datetime) -> bool:
+    """Escalate one unaccepted request whose acceptance deadline has passed: on to the next queue with someone on
+    shift, a notice to the supervisors, a new deadline. Exactly once per deadline, whoever else is sweeping: the
+    row is locked and re-checked, and the deadline moves in the same transaction."""
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update(no_key=True)
+            .select_related("team", "program", "district")
+            .filter(pk=referral_id, state__in=WAITING_STATES, acceptance_due_at__lte=now)
+            .first()
+        )
+        if referral is None:
+            return False  # accepted, cancelled, or already escalated by another sweeper
+        old_team = referral.team
+        position = route_position_of(program=referral.program, district=referral.district, team=old_team)
+        decision = route_choose(program=referral.program, district=referral.district, at=now, after=position)
+        from_state = _transition(referral, "escalate")
+        referral.team = decision.team
+        # At the end of the chain there is nobody further to hand it to: the supervisors hold it, no new deadline.
+        moved = decision.team.pk != old_team.pk
+        referral.acceptance_due_at = (
+            None if decision.final and not moved else now + timedelta(minutes=referral.program.acceptance_minutes)
+        )
+        _save(referral, ["team", "acceptance_due_at"])
+        _grant_team(referral, decision.team)
+        event = _event(
+            referral,
+            ReferralEvent.Kind.ESCALATED,
+            actor=None,
+            police_visible=True,
+            from_state=from_state,
+            message="Not yet accepted: still being placed",
+        )
+        _event(referral, ReferralEvent.Kind.ROUTED, actor=None, police_visible=False, message=decision.reason)
+        _announce(referral, event, extra_teams=(old_team.group_id,))
+    return True
+
+
+def referrals_escalate_due(now: datetime) -> int:
+    """The deadline sweeper for co-response acceptance (registered with routing.deadlines)."""
+    due = list(
+        Referral.objects.filter(state__in=WAITING_STATES, acceptance_due_at__lte=now)
+        .order_by("acceptance_due_at", "pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(referral_escalate_if_due(referral_id=pk, now=now) for pk in due)

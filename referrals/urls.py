@@ -10,6 +10,7 @@ urlpatterns = [
     path("referrals/<str:public_id>/cancel/", officer.cancel, name="cancel"),
     path("referrals/<str:public_id>/add-information/", officer.add_information, name="add_information"),
     path("queue/", partner.queue, name="queue"),
+    path("overdue/", partner.overdue, name="overdue"),
     path("queue/<str:public_id>/", partner.case, name="case"),
     path("queue/<str:public_id>/<slug:action>/", partner.case_action, name="case_action"),
 ]

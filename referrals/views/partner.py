@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from referrals import services
@@ -30,6 +31,7 @@ from referrals.selectors import (
     colleagues_for_reassign,
     get_follow_up,
     get_referral_for_user,
+    overdue_for,
     partner_case,
     queue_for,
     supervised_organisation_ids,
@@ -41,6 +43,15 @@ from referrals.views.access import partner_required
 def queue(request: HttpRequest) -> HttpResponse:
     context = {**queue_for(user=request.user), "is_supervisor": bool(supervised_organisation_ids(request.user))}
     template = "referrals/queue.html#queue" if request.htmx else "referrals/queue.html"
+    return render(request, template, context)
+
+
+@partner_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    if not supervised_organisation_ids(request.user):
+        raise PermissionDenied("The overdue view is for supervisors.")
+    context = {"items": overdue_for(user=request.user, now=timezone.now())}
+    template = "referrals/overdue.html#items" if request.htmx else "referrals/overdue.html"
     return render(request, template, context)
 
 

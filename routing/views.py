@@ -1,0 +1,96 @@
+"""Rosters: a clinical supervisor's week, on a laptop. Routes are edited in the admin and shown here."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from routing.forms import ShiftForm
+from routing.selectors import (
+    front_line_staff,
+    get_shift_for_supervisor,
+    roster_week,
+    routes_of,
+    supervised_partner_organisations,
+    week_start,
+)
+from routing.services import RoutingError, shift_create, shift_delete, shift_span
+
+
+def _week_from(request: HttpRequest) -> date:
+    raw = request.GET.get("week") or request.POST.get("week") or ""
+    try:
+        return week_start(date.fromisoformat(raw))
+    except ValueError:
+        return week_start(timezone.localdate())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster(request: HttpRequest) -> HttpResponse:
+    organisations = supervised_partner_organisations(request.user)
+    if not organisations:
+        raise PermissionDenied("Rosters are kept by partner supervisors.")
+    organisation = organisations[0]
+    monday = _week_from(request)
+    staff = front_line_staff(organisation)
+    status = 200
+    if request.method == "POST":
+        form = ShiftForm(request.POST, staff=staff)
+        if form.is_valid():
+            data = form.cleaned_data
+            starts_at, ends_at = shift_span(day=data["day"], start=data["start"], end=data["end"])
+            try:
+                shift_create(
+                    organisation=organisation,
+                    user=data["user"],
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    districts=data["districts"],
+                    on_call=data["on_call"],
+                    actor=request.user,
+                )
+            except RoutingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Shift added.")
+                return redirect(f"{request.path}?week={week_start(data['day']).isoformat()}")
+        status = 422
+    else:
+        form = ShiftForm(
+            staff=staff, initial={"day": max(monday, timezone.localdate()), "start": "07:00", "end": "19:00"}
+        )
+    context = {
+        "organisation": organisation,
+        "monday": monday,
+        "previous_week": monday - timedelta(days=7),
+        "next_week": monday + timedelta(days=7),
+        "days": roster_week(organisation=organisation, monday=monday),
+        "form": form,
+        "routes": routes_of(organisation),
+    }
+    template = "routing/roster.html#week" if request.htmx else "routing/roster.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
+    if not supervised_partner_organisations(request.user):
+        raise PermissionDenied("Rosters are kept by partner supervisors.")
+    shift = get_shift_for_supervisor(request.user, shift_id)
+    monday = week_start(timezone.localtime(shift.starts_at).date())
+    try:
+        shift_delete(shift=shift, actor=request.user)
+    except RoutingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Shift removed.")
+    return redirect(f"/rosters/?week={monday.isoformat()}")
