@@ -23,7 +23,7 @@ demo: install
 	$(PY) manage.py seed_demo
 	@echo "Handoff is starting on http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
 	@trap 'kill 0' INT TERM; \
-	$(PY) manage.py run_huey --quiet & \
+	HINT_RELAY_URL=http://127.0.0.1:8000/internal/hints $(PY) manage.py run_huey --quiet & \
 	$(VENV)/bin/daphne --bind 127.0.0.1 --port 8000 config.asgi:application & \
 	wait
 

@@ -133,6 +133,8 @@ else:
         "immediate": env_bool("HUEY_IMMEDIATE", False),
         "utc": True,
     }
+# Embedded setup only: processes without websockets (the huey worker) post their hints to the web server.
+HINT_RELAY_URL = "" if REDIS_URL else env_str("HINT_RELAY_URL")
 HUEY["consumer"] = {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread", "periodic": True}
 
 # --- Auth -----------------------------------------------------------------------------------------------------

@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("referrals.urls")),
     path("", include("routing.urls")),
+    path("", include("notifications.urls")),
 ]

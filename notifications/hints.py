@@ -11,6 +11,9 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+
+from notifications import relay
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,12 @@ def user_group(user_id: int) -> str:
 
 
 def _send(groups: list[str], message: dict) -> None:
+    if settings.HINT_RELAY_URL:
+        try:
+            relay.post(groups, message)
+        except Exception as exc:  # the page's slow poll still catches up
+            log.warning("hint not relayed (%s)", type(exc).__name__)
+        return
     layer = get_channel_layer()
     if layer is None:
         return
