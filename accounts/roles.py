@@ -31,7 +31,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ]
         for action in ("add", "change", "delete", "view")
     ]
-    + ["referrals.view_referral", "referrals.view_referralevent", "referrals.view_clinicalaccesslog"],
+    + ["referrals.view_referral", "referrals.view_referralevent", "referrals.view_clinicalaccesslog"]
+    + ["notifications.view_outboxmessage", "notifications.change_outboxmessage"]
+    + ["routing.add_route", "routing.change_route", "routing.delete_route", "routing.view_route"]
+    + ["routing.add_routestep", "routing.change_routestep", "routing.delete_routestep", "routing.view_routestep"]
+    + ["routing.view_shift"],
 }
 
 # URL names only (no imports): an app higher up the dependency chain owns each page.

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import PARTNER_ROLES, SUPERVISOR_ROLES, Membership
 from notifications.hints import organisation_group, team_group, user_group
+
+SIGNED_OUT = 4401
 
 
 @database_sync_to_async
@@ -18,20 +22,36 @@ def _groups_for(user) -> list[str]:
     return groups
 
 
+@database_sync_to_async
+def _seconds_left(session) -> float:
+    return session.get_expiry_age() if session is not None else 0
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
-    """Joins the signed-in user's groups and passes hints on. Sends nothing else, accepts nothing from the page."""
+    """Joins the signed-in user's groups and passes hints on. Sends nothing else, accepts nothing from the page.
+
+    Refused: no session (4401). Closed: at logout (a "session.end" to the user's group) and when the session
+    expires (a timer set at connect), so a socket never outlives the sign-in that opened it.
+    """
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=SIGNED_OUT)
             return
         self.groups_joined = await _groups_for(user)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        seconds = await _seconds_left(self.scope.get("session"))
+        self.expiry = asyncio.get_running_loop().call_later(
+            max(seconds, 0), lambda: asyncio.ensure_future(self.close(code=SIGNED_OUT))
+        )
 
     async def disconnect(self, code) -> None:
+        expiry = getattr(self, "expiry", None)
+        if expiry is not None:
+            expiry.cancel()
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -42,4 +62,4 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"topic": event["topic"], "ref": event.get("ref", ""), "seq": event["seq"]})
 
     async def session_end(self, event) -> None:
-        await self.close(code=4401)
+        await self.close(code=SIGNED_OUT)

@@ -67,3 +67,7 @@ def user_changed(*, user_id: int, sequence: int = 0) -> None:
 def session_ended(*, user_id: int) -> None:
     """Close every socket of a user who signed out."""
     _send([user_group(user_id)], {"type": "session.end"})
+
+
+def inbox_changed(*, user_id: int) -> None:
+    _send([user_group(user_id)], {"type": "hint", "topic": "inbox", "ref": "", "seq": 0})

@@ -16,6 +16,8 @@ from accounts.models import Team
 from accounts.services import team_get_or_create
 from districts.models import District
 from notifications import hints
+from notifications.models import Kind
+from notifications.services import notify
 from referrals.models import (
     CONNECTED_DISPOSITIONS,
     URGENCY_RANK,
@@ -108,6 +110,28 @@ def _announce(referral: Referral, event: ReferralEvent, *, extra_teams: tuple[in
             sequence=sequence,
         )
     )
+
+
+def _who(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _team_member_ids(team: Team) -> list[int]:
+    return list(team.group.user_set.filter(is_active=True).values_list("pk", flat=True))
+
+
+def _supervisor_ids(referral: Referral) -> list[int]:
+    team = team_get_or_create(organisation=referral.program.organisation, kind=Team.Kind.SUPERVISORS)
+    return _team_member_ids(team)
+
+
+def _tell_officer(referral: Referral, text: str, kind: str = Kind.STATUS_CHANGED) -> None:
+    """Police-side notice: the reference, the police-visible status, who accepted. Never the person or the why."""
+    notify(user_ids=[referral.officer_id], kind=kind, text=text, path=f"/referrals/{referral.public_id}/")
+
+
+def _partner_path(referral: Referral) -> str:
+    return f"/queue/{referral.public_id}/"
 
 
 def _transition(referral: Referral, method_name: str, **kwargs) -> str:
@@ -222,6 +246,12 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
             ClinicalRecord.objects.create(referral=referral)
             _grant_team(referral, team)
             event = _event(referral, ReferralEvent.Kind.FILED, actor=officer, police_visible=True)
+            notify(
+                user_ids=_team_member_ids(team),
+                kind=Kind.NEW_IN_QUEUE,
+                text=f"New co-response request in {referral.district.code}, {referral.get_urgency_display().lower()}.",
+                path=_partner_path(referral),
+            )
             _event(referral, ReferralEvent.Kind.ROUTED, actor=None, police_visible=False, message=decision.reason)
             _announce(referral, event)
     except IntegrityError:
@@ -279,6 +309,7 @@ def referral_accept(*, referral: Referral, actor) -> Referral:
         _save(referral, ["accepted_by", "accepted_at", "acceptance_due_at"])
         _grant_change(referral, actor)
         event = _event(referral, ReferralEvent.Kind.ACCEPTED, actor=actor, police_visible=True, from_state=from_state)
+        _tell_officer(referral, f"Request {referral.public_id} accepted by {_who(actor)}.", Kind.ACCEPTED)
         _announce(referral, event)
     return referral
 
@@ -298,6 +329,7 @@ def referral_decline(*, referral: Referral, actor, reason: str) -> Referral:
             from_state=from_state,
             message=DeclineReason(reason).label,
         )
+        _tell_officer(referral, f"Request {referral.public_id} declined: {DeclineReason(reason).label}.")
         _announce(referral, event)
     return referral
 
@@ -324,6 +356,7 @@ def referral_depart(*, referral: Referral, actor, eta_minutes: int) -> Referral:
             from_state=from_state,
             message=f"ETA {eta_minutes} min",
         )
+        _tell_officer(referral, f"Request {referral.public_id}: {_who(actor)} en route, ETA {eta_minutes} min.")
         _announce(referral, event)
     return referral
 
@@ -335,6 +368,7 @@ def referral_arrive(*, referral: Referral, actor) -> Referral:
         from_state = _transition(referral, "arrive")
         _save(referral, ["eta_at"])
         event = _event(referral, ReferralEvent.Kind.ON_SCENE, actor=actor, police_visible=True, from_state=from_state)
+        _tell_officer(referral, f"Request {referral.public_id}: {_who(actor)} on scene.")
         _announce(referral, event)
     return referral
 
@@ -427,6 +461,7 @@ def referral_finish(*, referral: Referral, actor) -> Referral:
             _save(referral, ["closed_connected", "ended_at", "eta_at"])
             kind = ReferralEvent.Kind.CLOSED
         event = _event(referral, kind, actor=actor, police_visible=True, from_state=from_state)
+        _tell_officer(referral, f"Request {referral.public_id}: {referral.police_status.label}.")
         _announce(referral, event)
     return referral
 
@@ -458,6 +493,12 @@ def referral_reassign(*, referral: Referral, actor, clinician, reason: str) -> R
             actor=actor,
             police_visible=True,
             message=f"Reassigned to {name}",
+        )
+        notify(
+            user_ids=[clinician.pk],
+            kind=Kind.REASSIGNED,
+            text=f"Request {referral.public_id} in {referral.district.code} reassigned to you.",
+            path=_partner_path(referral),
         )
         _announce(referral, event)
         if previous_user_id:
@@ -537,6 +578,15 @@ def referral_escalate_if_due(*, referral_id: int, now: datetime) -> bool:
             message="Not yet accepted: still being placed",
         )
         _event(referral, ReferralEvent.Kind.ROUTED, actor=None, police_visible=False, message=decision.reason)
+        notify(
+            user_ids={*_supervisor_ids(referral), *_team_member_ids(decision.team)},
+            kind=Kind.ESCALATED,
+            text=(
+                f"Request {referral.public_id} in {referral.district.code} "
+                f"({referral.get_urgency_display().lower()}) not accepted in time: now with {decision.team}."
+            ),
+            path=_partner_path(referral),
+        )
         _announce(referral, event, extra_teams=(old_team.group_id,))
     return True
 
@@ -549,3 +599,28 @@ def referrals_escalate_due(now: datetime) -> int:
         .values_list("pk", flat=True)[:1000]
     )
     return sum(referral_escalate_if_due(referral_id=pk, now=now) for pk in due)
+
+
+def follow_ups_remind_due(now: datetime) -> int:
+    """The deadline sweeper for follow-ups: tell the clinician once when one falls due (claimed by a conditional
+    update of ``reminded_at``, so two sweepers never remind twice)."""
+    due = list(
+        FollowUp.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due_at__lte=now)
+        .select_related("referral", "referral__district")
+        .order_by("due_at", "pk")[:1000]
+    )
+    reminded = 0
+    for follow_up in due:
+        with transaction.atomic():
+            claimed = FollowUp.objects.filter(pk=follow_up.pk, reminded_at__isnull=True).update(reminded_at=now)
+            if not claimed:
+                continue
+            referral = follow_up.referral
+            notify(
+                user_ids=[referral.accepted_by_id] if referral.accepted_by_id else _supervisor_ids(referral),
+                kind=Kind.FOLLOW_UP_DUE,
+                text=f"A follow-up ({follow_up.get_kind_display().lower()}) on {referral.public_id} is due.",
+                path=_partner_path(referral),
+            )
+            reminded += 1
+    return reminded

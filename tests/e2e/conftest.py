@@ -27,15 +27,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _close_inherited_connections() -> None:
-    # The server process is forked from the test process: it must open its own database connections.
-    from django.db import connections
-
-    for connection in connections.all(initialized_only=True):
-        connection.inc_thread_sharing()
-        connection.close()
-
-
 def _make_application():
     from django.contrib.contenttypes.models import ContentType
     from guardian.shortcuts import clear_ct_cache
@@ -57,6 +48,7 @@ def live_server_url(django_db_setup, django_db_blocker):
     """A daphne process serving config.asgi on the test database (the settings point at it when it forks)."""
     from daphne.testing import DaphneProcess
     from django.conf import settings
+    from django.db import connections
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         assert str(settings.DATABASES["default"]["NAME"]) != ":memory:", "the live server needs a file database"
@@ -64,7 +56,10 @@ def live_server_url(django_db_setup, django_db_blocker):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     with django_db_blocker.unblock():
-        process = DaphneProcess("127.0.0.1", _make_application, setup=_close_inherited_connections)
+        # Fork with no open database connection: a child closing an inherited PostgreSQL connection would end the
+        # parent's session too. Both processes then open their own.
+        connections.close_all()
+        process = DaphneProcess("127.0.0.1", _make_application)
         process.start()
         if not process.ready.wait(timeout=30):
             process.terminate()
