@@ -19,7 +19,7 @@
     live.socket = socket;
     socket.addEventListener("open", function () {
       document.body.dataset.liveState = "open";
-      if (live.connectedOnce) { fire("live-referrals", {resync: true}); fireAllRefs(); }
+      if (live.connectedOnce) { fire("live-referrals", {resync: true}); fire("live-inbox", {resync: true}); fireAllRefs(); }
       live.connectedOnce = true;
       live.retry = 0;
     });

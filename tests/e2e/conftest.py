@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,31 @@ def sign_in(page, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+
+
+def run_as_worker(work):
+    """Run ``work`` in a thread of its own, as the huey worker would: Playwright's event loop owns this one, and
+    async_to_sync (channels-redis) refuses to run beside it."""
+    from django.db import connection
+
+    result = []
+
+    def target():
+        try:
+            result.append(work())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=30)
+    assert result, "the work raised or timed out; see the thread's traceback above"
+    return result[0]
+
+
+@pytest.fixture
+def worker_hints(settings, live_server_url):
+    """Hints sent by this test process reach the live server's sockets, as a huey worker's do: through Redis when
+    REDIS_URL is set, else through the web server's hint relay (the embedded setup)."""
+    if not settings.REDIS_URL:
+        settings.HINT_RELAY_URL = f"{live_server_url}/internal/hints"

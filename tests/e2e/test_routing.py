@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from datetime import timedelta
 
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
-
-
-def run_as_worker(work):
-    """Run ``work`` in a thread of its own, as the huey worker would: Playwright's event loop owns this one."""
-    from django.db import connection
-
-    result = []
-
-    def target():
-        try:
-            result.append(work())
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=30)
-    return result[0]
+from tests.e2e.conftest import run_as_worker, sign_in
 
 
 def test_a_supervisor_adds_and_removes_a_shift_on_a_laptop(e2e_personas, laptop):
@@ -57,17 +38,12 @@ def test_a_supervisor_adds_and_removes_a_shift_on_a_laptop(e2e_personas, laptop)
     expect(day.locator(".shift").filter(has_text="08:00–16:00")).to_have_count(0)
 
 
-def test_an_unaccepted_request_escalates_into_the_fallback_queue_without_reload(
-    e2e_personas, phone, live_server_url, settings
-):
+def test_an_unaccepted_request_escalates_into_the_fallback_queue_without_reload(e2e_personas, phone, worker_hints):
     from districts.models import District
     from referrals.models import Program
     from referrals.services import NewReferral, referral_file, referrals_escalate_due
     from routing.models import Route, RouteStep
 
-    if not settings.REDIS_URL:
-        # Embedded setup: this test process plays the huey worker, which hands hints to the web server.
-        settings.HINT_RELAY_URL = f"{live_server_url}/internal/hints"
     program = Program.objects.get(slug="co-response")
     b2, c11 = District.objects.get(code="B2"), District.objects.get(code="C11")
     route = Route.objects.create(program=program, district=b2)
