@@ -33,6 +33,11 @@ test: install lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
+# Production settings on loopback, 1,000 and 100,000 referrals; writes bench/results.json and bench/RESULTS.md.
+# PostgreSQL + Redis when DATABASE_URL and REDIS_URL are set (it creates its own handoff_bench database).
+bench: install
+	$(PY) bench/run.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

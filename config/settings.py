@@ -205,6 +205,7 @@ WHITENOISE_USE_FINDERS = True  # no collectstatic step for the demo or the tests
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "handoff@localhost")
 SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL")  # off unless set: POST {"to": "+1…", "text": "…"}
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)  # /bench/bare for `make bench` only
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
 from accounts.views import home
@@ -14,3 +16,7 @@ urlpatterns = [
     path("", include("routing.urls")),
     path("", include("notifications.urls")),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    # The framework's floor for `make bench`: no database, no session, a few bytes. Never on in production.
+    urlpatterns.append(path("bench/bare", lambda request: HttpResponse(b"ok", content_type="text/plain")))
