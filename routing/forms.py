@@ -34,7 +34,7 @@ class ShiftForm(forms.Form):
 
 
 class RouteStepFormSet(BaseInlineFormSet):
-    """A route must lead somewhere: at least one step, positions unique."""
+    """A route must lead somewhere: at least one step. (Django's own unique check refuses repeated positions.)"""
 
     def clean(self):
         super().clean()
@@ -43,6 +43,3 @@ class RouteStepFormSet(BaseInlineFormSet):
         steps = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if not steps:
             raise forms.ValidationError("A route must have at least one step: it points nowhere otherwise.")
-        positions = [f.cleaned_data["position"] for f in steps]
-        if len(positions) != len(set(positions)):
-            raise forms.ValidationError("Two steps have the same position; number them 1, 2, 3…")

@@ -124,7 +124,8 @@ def shift_create(
 ) -> Shift:
     if ends_at <= starts_at:
         raise RoutingError("A shift must end after it starts.")
-    if ends_at - starts_at > timedelta(hours=24):
+    # Subtract in UTC: two times in one zone subtract by the clock, and a fall-back night has 25 hours.
+    if ends_at.astimezone(UTC) - starts_at.astimezone(UTC) > timedelta(hours=24):
         raise RoutingError("A shift can last at most 24 hours.")
     districts = list(districts)
     if not districts and not on_call:
