@@ -1,0 +1,62 @@
+"""Referrals for tests, made the way the app makes them: through referrals.services, never raw saves of state."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+
+from districts.models import District
+from referrals import services
+from referrals.models import Disposition, FollowUp, Program, Referral, Urgency
+from referrals.selectors import officer_home_district
+
+# How far along a clinician takes a request, in the co-response order.
+STEPS = ("accepted", "en_route", "on_scene", "disposed")
+
+
+def file_referral(officer, district: str = "B2", **fields) -> Referral:
+    """File a co-response request as `officer` for the person in `district` (a code such as "B2")."""
+    new = services.NewReferral(
+        program=Program.objects.get(slug="co-response"),
+        district=District.objects.get(code=district),
+        urgency=fields.pop("urgency", Urgency.ON_SCENE_NOW),
+        idempotency_key=uuid.uuid4(),
+        **fields,
+    )
+    referral, created = services.referral_file(
+        new=new, officer=officer, officer_district=officer_home_district(officer)
+    )
+    assert created
+    return referral
+
+
+def advance(referral: Referral, clinician, to: str) -> Referral:
+    """Accept as `clinician` and go on to `to` (one of STEPS); "disposed" is on scene with a disposition."""
+    referral = services.referral_accept(referral=referral, actor=clinician)
+    if to == "accepted":
+        return referral
+    referral = services.referral_depart(referral=referral, actor=clinician, eta_minutes=12)
+    if to == "en_route":
+        return referral
+    referral = services.referral_arrive(referral=referral, actor=clinician)
+    if to == "on_scene":
+        return referral
+    assert to == "disposed", to
+    services.clinical_disposition_record(referral=referral, actor=clinician, disposition=Disposition.STABILISED)
+    return referral
+
+
+def add_follow_up(referral: Referral, clinician) -> FollowUp:
+    return services.follow_up_add(
+        referral=referral,
+        actor=clinician,
+        kind=FollowUp.Kind.PHONE_CALL,
+        due_at=timezone.now() + timedelta(days=1),
+    )
+
+
+def form_datetime(value) -> str:
+    """A datetime as the browser's datetime-local input sends it."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
