@@ -14,18 +14,14 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 # The demo: SQLite, the in-memory channel layer and huey on SQLite; web server (daphne: HTTP and websockets) and
-# the huey worker side by side. Ctrl-C stops both.
+# the huey worker side by side (manage.py rundemo). Ctrl-C stops both.
 demo: export DEBUG := 1
 demo: export SECURE_COOKIES := 0
 demo: export ALLOWED_HOSTS := 127.0.0.1,localhost
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Handoff is starting on http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
-	@trap 'kill 0' INT TERM; \
-	HINT_RELAY_URL=http://127.0.0.1:8000/internal/hints $(PY) manage.py run_huey --quiet & \
-	$(VENV)/bin/daphne --bind 127.0.0.1 --port 8000 config.asgi:application & \
-	wait
+	$(PY) manage.py rundemo
 
 test: export SECRET_KEY ?= handoff-tests-only-not-secret
 test: export DEBUG := 0
