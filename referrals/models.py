@@ -140,6 +140,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         related_name="accepted_referrals",
         null=True,
         blank=True,
+        db_index=False,  # "referral_assignee" (accepted_by, state) leads with it; a second index misleads SQLite
     )
     eta_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
@@ -157,6 +158,10 @@ class Referral(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["team", "state", "urgency_rank", "created_at"], name="referral_queue"),
             models.Index(fields=["officer", "-created_at"], name="referral_officer"),
             models.Index(fields=["district", "-created_at"], name="referral_district"),
+            models.Index(fields=["officer_district", "-created_at"], name="referral_officer_district"),
+            # The queue starts from the few waiting rows, and a clinician's open calls from their own.
+            models.Index(fields=["state", "urgency_rank", "created_at"], name="referral_waiting"),
+            models.Index(fields=["accepted_by", "state"], name="referral_assignee"),
         ]
         permissions = [
             ("view_clinical", "Can read the subject and clinical record"),

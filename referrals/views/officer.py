@@ -13,8 +13,8 @@ from referrals.selectors import (
     get_police_referral_for_user,
     officer_home_district,
     police_district_ids,
+    police_list,
     police_timeline,
-    referrals_for_police,
 )
 from referrals.services import NewReferral, ReferralError, referral_add_information, referral_cancel, referral_file
 from referrals.views.access import police_required
@@ -76,7 +76,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
 
 @police_required
 def my_referrals(request: HttpRequest) -> HttpResponse:
-    referrals = list(referrals_for_police(user=request.user)[:MY_REFERRALS_LIMIT])
+    referrals = police_list(user=request.user, limit=MY_REFERRALS_LIMIT)
     context = {
         "referrals": referrals,
         "oversees_districts": bool(police_district_ids(request.user)),
