@@ -4,6 +4,7 @@ import asyncio
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
 
 from accounts.models import PARTNER_ROLES, SUPERVISOR_ROLES, Membership
 from notifications.hints import organisation_group, team_group, user_group
@@ -24,7 +25,18 @@ def _groups_for(user) -> list[str]:
 
 @database_sync_to_async
 def _seconds_left(session) -> float:
-    return session.get_expiry_age() if session is not None else 0
+    if session is None:
+        return 0
+    # get_expiry_age() counts a full session age from now; a sign-in made hours ago ends when its stored row says.
+    if hasattr(session, "get_model_class") and session.session_key:
+        expire_date = (
+            session.get_model_class()
+            .objects.filter(session_key=session.session_key)
+            .values_list("expire_date", flat=True)
+            .first()
+        )
+        return (expire_date - timezone.now()).total_seconds() if expire_date else 0
+    return session.get_expiry_age()
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):

@@ -1,0 +1,270 @@
+"""The live socket (/ws/live/, config.asgi): who may open it, which hints reach it, and when it is closed.
+
+Each test runs its async scenario with asgiref's async_to_sync: the event loop runs in a helper thread while the
+sockets' database reads (database_sync_to_async) come back to the test's own thread. No thread outlives a test, so
+a process forked later (the browser tests' live server) does not inherit a stuck executor. The reads close stale
+connections, which a test transaction cannot survive: the data is committed for real (transaction=True).
+
+With REDIS_URL the channel layer is Redis, under a prefix of this process's own, so tests running at the same time
+elsewhere never reach these sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import sys
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Team
+from notifications import hints
+from notifications.consumers import SIGNED_OUT
+from referrals.models import Program
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = b"http://127.0.0.1:8000"
+PUBLIC_ID = "R-TEST2345"
+SESSION_SECONDS = 2
+CLOSED = {"type": "websocket.close", "code": SIGNED_OUT}
+
+
+def _hint(sequence: int) -> dict:
+    return {"topic": "referrals", "ref": PUBLIC_ID, "seq": sequence}
+
+
+@pytest.fixture
+def channels_prefix(settings):
+    """The Redis channel layer under a prefix of this process's own (the in-memory layer is per process anyway)."""
+    prefix = f"handoff-test-{os.getpid()}"
+    if settings.REDIS_URL:
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": prefix},
+            }
+        }
+    return prefix
+
+
+@pytest.fixture
+def application(settings, channels_prefix):
+    """config.asgi's application, imported afresh for a deployment serving 127.0.0.1 (the origin check reads
+    ALLOWED_HOSTS when the module is imported); the module imported before, if any, is put back afterwards."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    previous = sys.modules.pop("config.asgi", None)
+    try:
+        yield importlib.import_module("config.asgi").application
+    finally:
+        sys.modules.pop("config.asgi", None)
+        if previous is not None:
+            sys.modules["config.asgi"] = previous
+
+
+def _cookie(client: Client) -> bytes:
+    return b"sessionid=" + client.cookies["sessionid"].value.encode()
+
+
+@pytest.fixture
+def sign_in(personas):
+    """sign_in("clinician.b2") -> (user, test client, cookie header) for a fresh session of that persona."""
+
+    def _sign_in(username: str):
+        user = personas[username]
+        client = Client()
+        client.force_login(user)
+        return user, client, _cookie(client)
+
+    return _sign_in
+
+
+@pytest.fixture
+def ids(personas):
+    """BEST's id and the group ids of its district teams, by district code."""
+    best = Program.objects.get(slug="co-response").organisation
+    teams = Team.objects.filter(organisation=best, kind=Team.Kind.DISTRICT).select_related("district")
+    return {team.district.code: team.group_id for team in teams} | {"best": best.pk}
+
+
+def _socket(application, *, cookie: bytes | None = None, origin: bytes = ORIGIN) -> WebsocketCommunicator:
+    headers = [(b"origin", origin), (b"host", b"127.0.0.1:8000")]
+    if cookie is not None:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, "/ws/live/", headers=headers)
+
+
+@asynccontextmanager
+async def _connected(application, cookie: bytes):
+    socket = _socket(application, cookie=cookie)
+    connected, _ = await socket.connect(timeout=5)
+    assert connected
+    try:
+        yield socket
+    finally:
+        await socket.disconnect()
+
+
+async def _referral_changed(*, team_group_ids=(), user_ids=(), organisation_id: int, sequence: int) -> None:
+    # Services call it after commit, from sync code; here from the test's thread, as Django runs sync code.
+    await sync_to_async(hints.referral_changed)(
+        public_id=PUBLIC_ID,
+        team_group_ids=set(team_group_ids),
+        user_ids=set(user_ids),
+        organisation_id=organisation_id,
+        sequence=sequence,
+    )
+
+
+def test_a_socket_without_a_session_is_refused_with_4401(application):
+    async def scenario():
+        return await _socket(application).connect(timeout=5)
+
+    assert async_to_sync(scenario)() == (False, SIGNED_OUT)
+
+
+def test_a_signed_in_socket_from_a_foreign_origin_is_refused(application, sign_in):
+    _, _, cookie = sign_in("clinician.b2")
+
+    async def scenario():
+        connected, _ = await _socket(application, cookie=cookie, origin=b"http://evil.example").connect(timeout=5)
+        return connected
+
+    assert async_to_sync(scenario)() is False
+
+
+def test_a_clinician_socket_receives_the_hint_sent_to_its_district_team(application, sign_in, ids):
+    _, _, cookie = sign_in("clinician.b2")
+
+    async def scenario():
+        async with _connected(application, cookie) as socket:
+            await _referral_changed(team_group_ids=[ids["B2"]], organisation_id=ids["best"], sequence=7)
+            return await socket.receive_json_from(timeout=5), await socket.receive_nothing(timeout=0.3)
+
+    assert async_to_sync(scenario)() == (_hint(7), True)
+
+
+def test_a_socket_receives_the_hint_sent_to_its_users_group(application, sign_in, ids):
+    officer, _, cookie = sign_in("officer.b2")
+
+    async def scenario():
+        async with _connected(application, cookie) as socket:
+            await _referral_changed(user_ids=[officer.pk], organisation_id=ids["best"], sequence=8)
+            return await socket.receive_json_from(timeout=5)
+
+    assert async_to_sync(scenario)() == _hint(8)
+
+
+def test_a_clinical_supervisor_socket_receives_the_hint_sent_to_its_organisation(application, sign_in, ids):
+    _, _, cookie = sign_in("clinician.supervisor")
+
+    async def scenario():
+        async with _connected(application, cookie) as socket:
+            await _referral_changed(organisation_id=ids["best"], sequence=9)
+            return await socket.receive_json_from(timeout=5)
+
+    assert async_to_sync(scenario)() == _hint(9)
+
+
+def test_a_clinician_socket_receives_nothing_for_another_districts_team(application, sign_in, personas, ids):
+    _, _, cookie = sign_in("clinician.b2")
+
+    async def scenario():
+        async with _connected(application, cookie) as socket:
+            # Another team, another person, and the organisation group (supervisors only): none is this socket.
+            await _referral_changed(
+                team_group_ids=[ids["C11"]],
+                user_ids=[personas["clinician.c11"].pk],
+                organisation_id=ids["best"],
+                sequence=10,
+            )
+            nothing = await socket.receive_nothing(timeout=0.5)
+            # The socket was live all along: its own team's hint arrives.
+            await _referral_changed(team_group_ids=[ids["B2"]], organisation_id=ids["best"], sequence=11)
+            return nothing, await socket.receive_json_from(timeout=5)
+
+    assert async_to_sync(scenario)() == (True, _hint(11))
+
+
+def test_logout_closes_the_users_open_socket_with_4401(application, sign_in):
+    _, client, cookie = sign_in("clinician.b2")
+
+    async def scenario():
+        async with _connected(application, cookie) as socket:
+            assert await socket.receive_nothing(timeout=0.2)
+            await sync_to_async(client.logout)()  # user_logged_out -> hints.session_ended
+            return await socket.receive_output(timeout=5)
+
+    assert async_to_sync(scenario)() == CLOSED
+
+
+def _closed_when_session_ends(application, cookie: bytes) -> tuple[bool, dict]:
+    """(nothing in the first half of SESSION_SECONDS, the next output within SESSION_SECONDS + 3 s)."""
+
+    async def scenario():
+        async with _connected(application, cookie) as socket:
+            open_meanwhile = await socket.receive_nothing(timeout=SESSION_SECONDS / 2)
+            return open_meanwhile, await socket.receive_output(timeout=SESSION_SECONDS + 3)
+
+    return async_to_sync(scenario)()
+
+
+def test_a_socket_is_closed_with_4401_when_its_session_expires(application, sign_in):
+    _, _, cookie = sign_in("clinician.b2")
+    session = SessionStore(session_key=cookie.split(b"=", 1)[1].decode())
+    session.set_expiry(SESSION_SECONDS)
+    session.save()
+
+    assert _closed_when_session_ends(application, cookie) == (True, CLOSED)
+
+
+def test_a_socket_opened_late_in_a_session_is_closed_with_4401_when_that_session_ends(
+    application, personas, monkeypatch, settings
+):
+    # Signed in SESSION_COOKIE_AGE - 2 s ago: the session ends 2 s from now, not a full session age after connect.
+    signed_in_at = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE - SESSION_SECONDS)
+    client = Client()
+    with monkeypatch.context() as past:
+        past.setattr(timezone, "now", lambda: signed_in_at)
+        client.force_login(personas["clinician.b2"])
+
+    assert _closed_when_session_ends(application, _cookie(client)) == (True, CLOSED)
+
+
+SEND_FROM_ANOTHER_PROCESS = """
+import django
+django.setup()
+from notifications.hints import referral_changed
+referral_changed(
+    public_id={public_id!r}, team_group_ids=set(), user_ids={{{user_id}}}, organisation_id={org}, sequence=12
+)
+"""
+
+
+def test_a_hint_sent_by_another_process_reaches_this_processs_socket_through_redis(
+    application, sign_in, ids, channels_prefix, settings
+):
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: without Redis the channel layer is per process")
+    user, _, cookie = sign_in("clinician.b2")
+    code = SEND_FROM_ANOTHER_PROCESS.format(public_id=PUBLIC_ID, user_id=user.pk, org=ids["best"])
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "CHANNELS_PREFIX": channels_prefix}
+
+    async def scenario():
+        async with _connected(application, cookie) as socket:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", code, env=env, cwd=settings.BASE_DIR, stderr=asyncio.subprocess.PIPE
+            )
+            _, stderr = await process.communicate()
+            assert process.returncode == 0, stderr.decode()
+            return await socket.receive_json_from(timeout=5)
+
+    assert async_to_sync(scenario)() == _hint(12)
