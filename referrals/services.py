@@ -72,7 +72,12 @@ class NewReferral:
 
 def _lock(referral: Referral) -> Referral:
     """Re-read the row under a lock (PostgreSQL) or inside SQLite's write transaction (BEGIN IMMEDIATE)."""
-    return Referral.objects.select_for_update(no_key=True).select_related("team", "program").get(pk=referral.pk)
+    # of=("self",): lock the referral's row only, not the joined team and program rows every other write needs.
+    return (
+        Referral.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("team", "program")
+        .get(pk=referral.pk)
+    )
 
 
 def _event(
@@ -180,8 +185,12 @@ def _grant_team(referral: Referral, team: Team) -> None:
     )
 
 
-def _revoke_team(referral: Referral, team: Team) -> None:
-    ReferralGroupObjectPermission.objects.filter(content_object=referral, group_id=team.group_id).delete()
+def _revoke_teams(referral: Referral) -> tuple[int, ...]:
+    """Take the referral from every team that holds it (an escalation leaves it with each queue on the way)."""
+    grants = ReferralGroupObjectPermission.objects.filter(content_object=referral)
+    group_ids = tuple(sorted(set(grants.values_list("group_id", flat=True))))
+    grants.delete()
+    return group_ids
 
 
 def _grant_change(referral: Referral, user) -> None:
@@ -520,7 +529,7 @@ def referral_transfer(*, referral: Referral, actor, district: District, reason: 
         due_at = timezone.now() + timedelta(minutes=referral.program.acceptance_minutes)
         from_state = _transition(referral, "transfer", team=new_team, due_at=due_at)
         _save(referral, ["team", "district", "accepted_by", "accepted_at", "eta_at", "acceptance_due_at"])
-        _revoke_team(referral, old_team)
+        old_group_ids = _revoke_teams(referral)
         _revoke_change(referral)
         _grant_team(referral, new_team)
         ClinicalNote.objects.create(referral=referral, kind=ClinicalNote.Kind.HANDOVER, author=actor, text=reason)
@@ -532,7 +541,7 @@ def referral_transfer(*, referral: Referral, actor, district: District, reason: 
             from_state=from_state,
             message=f"Transferred to {district.code}",
         )
-        _announce(referral, event, extra_teams=(old_team.group_id,))
+        _announce(referral, event, extra_teams=(old_team.group_id, *old_group_ids))
     return referral
 
 
@@ -550,7 +559,7 @@ def referral_escalate_if_due(*, referral_id: int, now: datetime) -> bool:
     row is locked and re-checked, and the deadline moves in the same transaction."""
     with transaction.atomic():
         referral = (
-            Referral.objects.select_for_update(no_key=True)
+            Referral.objects.select_for_update(no_key=True, of=("self",))
             .select_related("team", "program", "district")
             .filter(pk=referral_id, state__in=WAITING_STATES, acceptance_due_at__lte=now)
             .first()
