@@ -34,6 +34,8 @@ from referrals.models import (
     Subject,
     Urgency,
 )
+from routing.models import Shift
+from routing.services import shift_create
 
 BATCH = 5000
 ENDED = [CoResponseState.CLOSED] * 8 + [CoResponseState.CANCELLED, CoResponseState.DECLINED]
@@ -41,19 +43,32 @@ WAITING_SHARE = 0.003
 ACTIVE_SHARE = 0.01
 
 
+FAN_OUT_DISTRICT = "B3"
+
+
 def bench_clinicians(count: int) -> list:
-    """Extra B2 clinicians, for 200 live sockets; they have no password (sessions are made directly)."""
+    """Extra clinicians of the B3 team, on shift now, for the websocket fan-out; they have no password (sessions
+    are made directly). B3, so the B2 queue measured under load keeps its usual single clinician."""
     User = get_user_model()
     best = Organisation.objects.get(short_name="BEST")
-    b2 = District.objects.get(code="B2")
+    district = District.objects.get(code=FAN_OUT_DISTRICT)
     users = []
     for number in range(count):
         user, created = User.objects.get_or_create(username=f"bench.clinician.{number:03d}")
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-            membership_create(user=user, organisation=best, role=Role.CLINICIAN, districts=[b2])
+            membership_create(user=user, organisation=best, role=Role.CLINICIAN, districts=[district])
         users.append(user)
+    if users and not Shift.objects.filter(user=users[0]).exists():
+        now = timezone.now()
+        shift_create(
+            organisation=best,
+            user=users[0],
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=12),
+            districts=[district],
+        )
     return users
 
 

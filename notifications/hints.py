@@ -69,5 +69,8 @@ def session_ended(*, user_id: int) -> None:
     _send([user_group(user_id)], {"type": "session.end"})
 
 
-def inbox_changed(*, user_id: int) -> None:
-    _send([user_group(user_id)], {"type": "hint", "topic": "inbox", "ref": "", "seq": 0})
+def inbox_changed(*, user_ids) -> None:
+    """One send for everyone whose inbox changed: a request reaching a busy team notifies all of its members."""
+    groups = [user_group(user_id) for user_id in sorted(set(user_ids))]
+    if groups:
+        _send(groups, {"type": "hint", "topic": "inbox", "ref": "", "seq": 0})

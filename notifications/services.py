@@ -72,8 +72,7 @@ def notify(*, user_ids, kind: str, text: str, path: str = "") -> list[Notificati
 
 
 def _after_commit(user_ids: list[int], notification_ids: list[int]) -> None:
-    for user_id in user_ids:
-        hints.inbox_changed(user_id=user_id)
+    hints.inbox_changed(user_ids=user_ids)
     from notifications.tasks import deliver
 
     for message_id in OutboxMessage.objects.filter(
@@ -89,7 +88,7 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
         rows = rows.filter(pk=notification_id)
     changed = rows.update(read_at=timezone.now())
     if changed:
-        transaction.on_commit(lambda: hints.inbox_changed(user_id=user.pk))
+        transaction.on_commit(lambda: hints.inbox_changed(user_ids=[user.pk]))
     return changed
 
 
