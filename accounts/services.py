@@ -32,7 +32,11 @@ def team_get_or_create(*, organisation: Organisation, district: District | None 
     """The organisation's queue for a district, or its citywide on-call or supervisors queue (district=None)."""
     if (kind == Team.Kind.DISTRICT) != (district is not None):
         raise ValueError("a district team needs a district; on-call and supervisors teams have none")
-    team = Team.objects.filter(organisation=organisation, district=district, kind=kind).select_related("group").first()
+    team = (
+        Team.objects.filter(organisation=organisation, district=district, kind=kind)
+        .select_related("group", "organisation", "district")
+        .first()
+    )
     if team:
         return team
     suffix = district.code if district is not None else kind

@@ -20,6 +20,7 @@ from accounts.models import Organisation, Role, Team
 from accounts.services import membership_create, team_get_or_create
 from districts.models import District
 from referrals.models import (
+    OPEN_STATES,
     URGENCY_RANK,
     ClinicalNote,
     ClinicalRecord,
@@ -39,8 +40,11 @@ from routing.services import shift_create
 
 BATCH = 5000
 ENDED = [CoResponseState.CLOSED] * 8 + [CoResponseState.CANCELLED, CoResponseState.DECLINED]
-WAITING_SHARE = 0.003
-ACTIVE_SHARE = 0.01
+# Open requests (waiting or held) at any one time, whatever the history's size: about 10 waiting and 20 held per
+# district on a busy evening.
+OPEN_NOW = 360
+WAITING_SHARE = 0.3
+ACTIVE_SHARE = 0.7
 
 
 FAN_OUT_DISTRICT = "B3"
@@ -93,20 +97,28 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
     view_clinical = Permission.objects.get(codename="view_clinical")
     change_clinical = Permission.objects.get(codename="change_clinical")
     now = timezone.now()
+    open_left = max(0, OPEN_NOW - Referral.objects.filter(state__in=OPEN_STATES).count())
     with transaction.atomic():
         referrals = []
         for _ in range(count):
             district = rng.choice(districts)
-            roll = rng.random()
-            if roll < WAITING_SHARE:
+            # Only this evening's requests can still be open: at any size, the same few hundred wait or are held,
+            # and a year of history is closed, cancelled or declined.
+            open_now = open_left > 0
+            roll = rng.random() if open_now else 1.0
+            if roll < WAITING_SHARE / (WAITING_SHARE + ACTIVE_SHARE):
                 state = CoResponseState.REQUESTED
-            elif roll < WAITING_SHARE + ACTIVE_SHARE:
+                open_left -= 1
+            elif roll <= 1.0 and open_now:
                 state = rng.choice([CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE, CoResponseState.ON_SCENE])
+                open_left -= 1
             else:
                 state = rng.choice(ENDED)
             created = now - timedelta(minutes=rng.randint(1, 60 * 24 * 365))
             if state == CoResponseState.REQUESTED:
                 created = now - timedelta(minutes=rng.randint(1, 9))
+            elif state in (CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE, CoResponseState.ON_SCENE):
+                created = now - timedelta(minutes=rng.randint(10, 180))
             urgency = rng.choice(list(Urgency))
             accepted = state in (CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE, CoResponseState.ON_SCENE) or (
                 state == CoResponseState.CLOSED
@@ -131,12 +143,17 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
                     closed_connected=True if state == CoResponseState.CLOSED else None,
                     ended_at=created + timedelta(hours=2) if state in ENDED else None,
                     acceptance_due_at=created + timedelta(minutes=10) if state == CoResponseState.REQUESTED else None,
+                    created_at=created,
                 )
             )
-        for chunk in _chunks(referrals):
-            Referral.objects.bulk_create(chunk)
-        # created_at is auto_now_add: spread it over the year afterwards would cost an update per row; the
-        # queue orders by created_at among a few hundred waiting rows, so set those few explicitly.
+        # A year of history: created_at is auto_now_add, so let bulk_create keep the times given here.
+        created_at = Referral._meta.get_field("created_at")
+        created_at.auto_now_add = False
+        try:
+            for chunk in _chunks(referrals):
+                Referral.objects.bulk_create(chunk)
+        finally:
+            created_at.auto_now_add = True
         saved = list(
             Referral.objects.order_by("-pk").values_list("pk", "state", "accepted_by_id", "team__group_id")[:count]
         )

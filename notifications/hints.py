@@ -7,6 +7,7 @@ Call these from ``transaction.on_commit``: a hint for a change that rolled back 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -42,8 +43,8 @@ def _send(groups: list[str], message: dict) -> None:
         return
 
     async def send_all():
-        for group in groups:
-            await layer.group_send(group, message)
+        # Concurrently: with Redis each group_send is a round trip, and a busy team's fan-out is hundreds of them.
+        await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
     try:
         async_to_sync(send_all)()

@@ -179,9 +179,11 @@ def _refusal(referral: Referral, action: str) -> str:
 
 
 def _grant_team(referral: Referral, team: Team) -> None:
-    permission = Permission.objects.get(content_type__app_label="referrals", codename="view_clinical")
-    ReferralGroupObjectPermission.objects.get_or_create(
-        content_object=referral, group_id=team.group_id, permission=permission
+    """Give the team's group read access. One INSERT; a grant it already holds (an escalation back) is kept."""
+    permission = Permission.objects.only("pk").get(content_type__app_label="referrals", codename="view_clinical")
+    ReferralGroupObjectPermission.objects.bulk_create(
+        [ReferralGroupObjectPermission(content_object=referral, group_id=team.group_id, permission=permission)],
+        ignore_conflicts=True,
     )
 
 
