@@ -257,14 +257,15 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
             ClinicalRecord.objects.create(referral=referral)
             _grant_team(referral, team)
             event = _event(referral, ReferralEvent.Kind.FILED, actor=officer, police_visible=True)
+            _event(referral, ReferralEvent.Kind.ROUTED, actor=None, police_visible=False, message=decision.reason)
+            # The queue's hint first (on_commit keeps this order): the row matters more than the bell beside it.
+            _announce(referral, event)
             notify(
                 user_ids=_team_member_ids(team),
                 kind=Kind.NEW_IN_QUEUE,
                 text=f"New co-response request in {referral.district.code}, {referral.get_urgency_display().lower()}.",
                 path=_partner_path(referral),
             )
-            _event(referral, ReferralEvent.Kind.ROUTED, actor=None, police_visible=False, message=decision.reason)
-            _announce(referral, event)
     except IntegrityError:
         # A double tap raced us between the lookup and the insert: the other one won, return it.
         existing = Referral.objects.filter(idempotency_key=new.idempotency_key).first()
