@@ -56,7 +56,7 @@ def database_from_url(name: str, url: str) -> dict:
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
         raise ImproperlyConfigured(f"{name} must start with postgres:// or sqlite:///; got scheme {scheme or 'none'!r}")
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(url)
     except Exception as exc:  # dj_database_url raises several kinds for malformed URLs
         raise ImproperlyConfigured(f"{name} is malformed: {exc}") from None
     if not config.get("NAME"):
@@ -66,6 +66,14 @@ def database_from_url(name: str, url: str) -> dict:
             urlsplit(url).port  # noqa: B018 - raises ValueError for a port that is not a number
         except ValueError:
             raise ImproperlyConfigured(f"{name} has a port that is not a number") from None
+        # A connection pool per process (psycopg_pool), not one persistent connection per thread: under ASGI every
+        # sync view runs in a worker thread, and per-thread connections ran PostgreSQL out of client slots.
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_SIZE", 8),
+            "timeout": 10,
+        }
     return config
 
 

@@ -44,12 +44,21 @@ def _make_application():
     return fresh_caches
 
 
+def close_for_fork() -> None:
+    """No open connection, nor a PostgreSQL pool holding some, may cross a fork: the child would share sockets."""
+    from django.db import connections
+
+    connections.close_all()
+    for connection in connections.all():
+        if getattr(connection, "pool", None) is not None:
+            connection.close_pool()
+
+
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker):
     """A daphne process serving config.asgi on the test database (the settings point at it when it forks)."""
     from daphne.testing import DaphneProcess
     from django.conf import settings
-    from django.db import connections
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         assert str(settings.DATABASES["default"]["NAME"]) != ":memory:", "the live server needs a file database"
@@ -59,7 +68,7 @@ def live_server_url(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         # Fork with no open database connection: a child closing an inherited PostgreSQL connection would end the
         # parent's session too. Both processes then open their own.
-        connections.close_all()
+        close_for_fork()
         process = DaphneProcess("127.0.0.1", _make_application)
         process.start()
         if not process.ready.wait(timeout=30):

@@ -57,15 +57,14 @@ def free_port() -> int:
 def restartable_server(live_server_url):
     """A second live server on a fixed port, which the test can stop and start again."""
     from daphne.testing import DaphneProcess
-    from django.db import connections
 
-    from tests.e2e.conftest import _make_application
+    from tests.e2e.conftest import _make_application, close_for_fork
 
     port = free_port()
     state = {}
 
     def start():
-        connections.close_all()
+        close_for_fork()
         state["process"] = DaphneProcess("127.0.0.1", _make_application, port=port)
         state["process"].start()
         assert state["process"].ready.wait(timeout=30), "the server did not start"
