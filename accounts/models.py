@@ -117,7 +117,3 @@ class Team(models.Model):
         if self.kind == self.Kind.DISTRICT:
             return f"{self.organisation} {self.district.code}"
         return f"{self.organisation} {self.get_kind_display().lower()}"
-
-    @property
-    def label(self) -> str:
-        return str(self)

@@ -57,6 +57,15 @@ def read_place_file(path: Path) -> list[PlaceRow]:
     return rows
 
 
+def boston_load() -> tuple[int, int]:
+    """Boston's districts and units (the data the first migration loads), for the demo and the tests."""
+    from districts.boston import BOSTON_DISTRICTS, BOSTON_UNITS
+
+    rows = [PlaceRow("district", code, name) for code, name in BOSTON_DISTRICTS]
+    rows += [PlaceRow("unit", code, name) for code, name in BOSTON_UNITS]
+    return places_load(rows=rows)
+
+
 @transaction.atomic
 def places_load(*, rows: list[PlaceRow]) -> tuple[int, int]:
     """Create or rename districts and units; returns (created, updated). Nothing is deleted."""

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Role
 from accounts.services import membership_create
-from districts.boston import BOSTON_DISTRICTS, BOSTON_UNITS
 from districts.models import District, Unit
+from districts.services import boston_load
 from referrals import services
 from referrals.models import Disposition, FollowUp, Program, Urgency, Workflow
 from routing.models import Shift
@@ -104,16 +104,9 @@ PERSONAS = [
 ]
 
 
-def _places() -> None:
-    for code, name in BOSTON_DISTRICTS:
-        District.objects.get_or_create(code=code, defaults={"name": name})
-    for code, name in BOSTON_UNITS:
-        Unit.objects.get_or_create(code=code, defaults={"name": name})
-
-
 @transaction.atomic
 def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
-    _places()
+    boston_load()
     organisations = {}
     for key, name, short_name, kind in ORGANISATIONS:
         organisations[key], _ = Organisation.objects.update_or_create(

@@ -17,7 +17,6 @@ from accounts.selectors import memberships_of
 from referrals.models import (
     ACTIVE_STATES,
     WAITING_STATES,
-    ClinicalAccessLog,
     CoResponseState,
     FollowUp,
     Referral,
@@ -212,10 +211,6 @@ def get_follow_up(referral: Referral, follow_up_id: int) -> FollowUp:
     if follow_up is None:
         raise Http404("No such follow-up")
     return follow_up
-
-
-def access_log_for(referral: Referral) -> QuerySet[ClinicalAccessLog]:
-    return referral.access_log.select_related("user")
 
 
 def overdue_for(*, user, now) -> list[dict]:

@@ -146,5 +146,5 @@ def shift_create(
 
 
 @transaction.atomic
-def shift_delete(*, shift: Shift, actor=None) -> None:
+def shift_delete(*, shift: Shift) -> None:
     shift.delete()

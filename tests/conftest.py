@@ -29,12 +29,9 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def boston(db):
     """Boston's districts and units, present whether or not a transactional test flushed the migration's copy."""
-    from districts.boston import BOSTON_DISTRICTS, BOSTON_UNITS
-    from districts.services import PlaceRow, places_load
+    from districts.services import boston_load
 
-    rows = [PlaceRow("district", code, name) for code, name in BOSTON_DISTRICTS]
-    rows += [PlaceRow("unit", code, name) for code, name in BOSTON_UNITS]
-    places_load(rows=rows)
+    boston_load()
 
 
 @pytest.fixture

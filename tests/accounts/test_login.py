@@ -55,3 +55,10 @@ def test_logout_is_a_post_and_ends_the_session(client, login):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_role_home_lists_the_actions_that_work_today(client, login):
+    login("youth.e13")
+    html = client.get("/accounts/me/").content.decode()
+    assert 'href="/notifications/">Notifications</a>' in html
+    assert 'href="/notifications/preferences">How notifications reach you (email, text)</a>' in html
