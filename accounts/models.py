@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.validators import RegexValidator
 from django.db import models
 
 from districts.models import District, Unit
@@ -60,6 +61,14 @@ class Membership(models.Model):
     units = models.ManyToManyField(Unit, blank=True, related_name="memberships")
     all_districts = models.BooleanField(
         default=False, help_text="Covers every district of the organisation (supervisors, citywide on-call)."
+    )
+    phone = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\+?[0-9][0-9 ()-]{5,18}$", "A phone number: digits, spaces, ( ) - and a leading +.")
+        ],
+        help_text="Callback number shown to the other side once a referral is accepted.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

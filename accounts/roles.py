@@ -10,13 +10,13 @@ from __future__ import annotations
 from accounts.models import Role
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.OFFICER: ["referrals.view_program", "referrals.add_referral"],
-    Role.POLICE_SUPERVISOR: ["referrals.view_program", "referrals.add_referral"],
-    Role.CLINICIAN: ["referrals.view_program"],
-    Role.CLINICAL_SUPERVISOR: ["referrals.view_program"],
-    Role.WORKER: ["referrals.view_program"],
-    Role.WORKER_SUPERVISOR: ["referrals.view_program"],
-    Role.HUB_COORDINATOR: ["referrals.view_program"],
+    Role.OFFICER: ["programs.view_program", "referrals.add_referral"],
+    Role.POLICE_SUPERVISOR: ["programs.view_program", "referrals.add_referral"],
+    Role.CLINICIAN: ["programs.view_program"],
+    Role.CLINICAL_SUPERVISOR: ["programs.view_program"],
+    Role.WORKER: ["programs.view_program"],
+    Role.WORKER_SUPERVISOR: ["programs.view_program"],
+    Role.HUB_COORDINATOR: ["programs.view_program"],
     Role.HUB_MEMBER: [],
     Role.ANALYST: [],
     Role.ADMINISTRATOR: [
@@ -27,7 +27,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("accounts", "organisation"),
             ("accounts", "membership"),
             ("auth", "user"),
-            ("referrals", "program"),
+            ("programs", "program"),
         ]
         for action in ("add", "change", "delete", "view")
     ]

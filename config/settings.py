@@ -45,9 +45,11 @@ INSTALLED_APPS = [
     "csp",
     "districts",
     "accounts",
+    "programs",
     "routing",
     "notifications",
     "referrals",
+    "referrals.workflows.co_response",
 ]
 
 MIDDLEWARE = [

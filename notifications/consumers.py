@@ -6,8 +6,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
-from accounts.models import PARTNER_ROLES, SUPERVISOR_ROLES, Membership
-from notifications.hints import organisation_group, team_group, user_group
+from accounts.models import PARTNER_ROLES, SUPERVISOR_ROLES, Membership, Role
+from notifications.hints import district_group, organisation_group, team_group, user_group
 
 SIGNED_OUT = 4401
 
@@ -20,6 +20,10 @@ def _groups_for(user) -> list[str]:
         user=user, is_active=True, role__in=SUPERVISOR_ROLES & PARTNER_ROLES
     ).values_list("organisation_id", flat=True)
     groups += [organisation_group(pk) for pk in supervised]
+    police_districts = Membership.objects.filter(
+        user=user, is_active=True, role=Role.POLICE_SUPERVISOR, districts__isnull=False
+    ).values_list("districts", flat=True)
+    groups += [district_group(pk) for pk in sorted(set(police_districts))]
     return groups
 
 

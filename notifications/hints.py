@@ -1,7 +1,9 @@
 """Websocket hints: "this changed, fetch it again". A hint carries a topic and a sequence number, never data.
 
 Groups: ``team-<group id>`` (a district queue), ``org-<organisation id>`` (a partner's supervisors),
-``user-<user id>`` (one person's pages). Callers pass plain ids, so this app knows nothing of referrals.
+``user-<user id>`` (one person's pages),
+``district-<district id>`` (police supervisors' district lists).
+Callers pass plain ids, so this app knows nothing of referrals.
 Call these from ``transaction.on_commit``: a hint for a change that rolled back would send a page after nothing.
 """
 
@@ -31,6 +33,11 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def district_group(district_id: int) -> str:
+    """Police supervisors' district lists."""
+    return f"district-{district_id}"
+
+
 def _send(groups: list[str], message: dict) -> None:
     if settings.HINT_RELAY_URL:
         try:
@@ -53,11 +60,19 @@ def _send(groups: list[str], message: dict) -> None:
 
 
 def referral_changed(
-    *, public_id: str, team_group_ids: set[int], user_ids: set[int], organisation_id: int, sequence: int
+    *,
+    public_id: str,
+    team_group_ids: set[int],
+    user_ids: set[int],
+    organisation_id: int,
+    sequence: int,
+    district_ids: set[int] = frozenset(),
 ) -> None:
+    """The caller decides who hears: partner queues and people always, police districts only when police may."""
     groups = [team_group(g) for g in sorted(team_group_ids)]
     groups.append(organisation_group(organisation_id))
     groups += [user_group(u) for u in sorted(user_ids)]
+    groups += [district_group(d) for d in sorted(district_ids)]
     _send(groups, {"type": "hint", "topic": "referrals", "ref": public_id, "seq": sequence})
 
 

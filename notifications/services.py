@@ -67,7 +67,7 @@ def notify(*, user_ids, kind: str, text: str, path: str = "") -> list[Notificati
                 )
             )
     OutboxMessage.objects.bulk_create(outbox)
-    transaction.on_commit(lambda: _after_commit(user_ids, [n.pk for n in notifications]))
+    transaction.on_commit(lambda: _after_commit(user_ids, [n.pk for n in notifications]), robust=True)
     return notifications
 
 

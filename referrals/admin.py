@@ -1,19 +1,12 @@
-"""Admin: programs are edited here. Referral envelopes and the append-only logs can be looked at, never changed.
+"""Admin: referral envelopes and the append-only logs can be looked at, never changed.
 
-The subject and the clinical record are not registered: no administrator reads clinical details through the admin.
+The subject and the workflows' clinical records are not registered: no administrator reads clinical details
+through the admin.
 """
 
 from django.contrib import admin
 
-from referrals.models import ClinicalAccessLog, Program, Referral, ReferralEvent
-
-
-@admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["name", "organisation", "workflow", "acceptance_minutes", "is_active"]
-    list_filter = ["workflow", "is_active", "organisation"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+from referrals.models import ClinicalAccessLog, Referral, ReferralEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,23 +22,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Referral)
 class ReferralAdmin(ReadOnlyAdmin):
-    list_display = ["public_id", "program", "district", "state", "urgency", "created_at"]
-    list_filter = ["state", "program", "district"]
+    list_display = ["public_id", "program", "district", "police_status", "phase", "urgency", "created_at"]
+    list_filter = ["phase", "police_status", "program", "district"]
     search_fields = ["public_id", "cad_incident_number"]
     list_select_related = ["program", "district"]
     fields = [
         "public_id",
         "program",
+        "workflow",
         "district",
         "team",
-        "state",
+        "police_status",
+        "phase",
         "urgency",
         "officer",
-        "accepted_by",
+        "assignee",
         "created_at",
         "accepted_at",
         "ended_at",
-        "acceptance_due_at",
+        "due_at",
     ]
     readonly_fields = fields
 

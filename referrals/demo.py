@@ -14,8 +14,11 @@ from accounts.models import Organisation, Role
 from accounts.services import membership_create
 from districts.models import District, Unit
 from districts.services import boston_load
+from programs.models import Program, Workflow
 from referrals import services
-from referrals.models import Disposition, FollowUp, Program, Urgency, Workflow
+from referrals.models import Urgency
+from referrals.workflows.co_response import services as co_response
+from referrals.workflows.co_response.models import Disposition, FollowUp
 from routing.models import Shift
 from routing.services import shift_create, shift_span
 
@@ -134,7 +137,7 @@ def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
         user.set_password(password)
         user.save()
         if persona.organisation:
-            membership_create(
+            membership = membership_create(
                 user=user,
                 organisation=organisations[persona.organisation],
                 role=persona.role,
@@ -142,11 +145,25 @@ def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
                 units=Unit.objects.filter(code__in=persona.units),
                 all_districts=persona.all_districts,
             )
+            phone = DEMO_PHONES.get(persona.username, "")
+            if membership.phone != phone:
+                membership.phone = phone
+                membership.save(update_fields=["phone"])
     _demo_shifts()
     if with_requests:
         _demo_requests()
     return PERSONAS
 
+
+# Callback numbers shown to the other side once a request is accepted (555-01xx: reserved for fiction).
+DEMO_PHONES = {
+    "officer.b2": "617-555-0102",
+    "officer.d4": "617-555-0104",
+    "sergeant.b2": "617-555-0110",
+    "clinician.b2": "617-555-0142",
+    "clinician.c11": "617-555-0143",
+    "clinician.supervisor": "617-555-0150",
+}
 
 # username, districts, citywide on-call: every demo clinician is on shift, day and night, from yesterday to next week
 DEMO_SHIFTS = [("clinician.b2", ("B2",), False), ("clinician.c11", ("C11",), True), ("youth.e13", ("E13",), False)]
@@ -252,28 +269,28 @@ def _play_demo_story(referral, clinician, stop: str) -> None:
     if stop == "requested":
         return
     if stop == "cancelled":
-        services.referral_cancel(referral=referral, actor=referral.officer)
+        co_response.referral_cancel(referral=referral, actor=referral.officer)
         return
     if stop == "declined":
-        services.referral_decline(referral=referral, actor=clinician, reason="safety")
+        co_response.referral_decline(referral=referral, actor=clinician, reason="safety")
         return
-    referral = services.referral_accept(referral=referral, actor=clinician)
-    referral = services.referral_depart(referral=referral, actor=clinician, eta_minutes=12)
+    referral = co_response.referral_accept(referral=referral, actor=clinician)
+    referral = co_response.referral_depart(referral=referral, actor=clinician, eta_minutes=12)
     if stop == "en_route":
         return
-    referral = services.referral_arrive(referral=referral, actor=clinician)
+    referral = co_response.referral_arrive(referral=referral, actor=clinician)
     if stop == "on_scene":
         return
     disposition = Disposition.REFERRED if stop == "follow_up" else Disposition.STABILISED
-    services.clinical_disposition_record(referral=referral, actor=clinician, disposition=disposition)
+    co_response.clinical_disposition_record(referral=referral, actor=clinician, disposition=disposition)
     services.clinical_note_add(
         referral=referral, actor=clinician, text="Assessed on scene; safety plan agreed with the person."
     )
     if stop == "follow_up":
-        services.follow_up_add(
+        co_response.follow_up_add(
             referral=referral,
             actor=clinician,
             kind=FollowUp.Kind.PHONE_CALL,
             due_at=referral.created_at + timedelta(days=1),
         )
-    services.referral_finish(referral=referral, actor=clinician)
+    co_response.referral_finish(referral=referral, actor=clinician)

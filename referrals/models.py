@@ -1,8 +1,10 @@
-"""Referrals: the police-visible envelope, and the partner-side subject and clinical record kept apart from it.
+"""Referrals: the envelope every workflow shares, and the partner-side subject and notes kept apart from it.
 
 A query made for a police page reads ``Referral`` (and ``ReferralEvent`` rows marked police-visible); it cannot
-select a name, a note or a disposition because those live on ``Subject``, ``ClinicalRecord``, ``ClinicalNote``
-and ``FollowUp``, which only partner-side selectors read.
+select a name, a note or a disposition because those live on ``Subject``, ``ClinicalNote`` and the workflows'
+own models, which only partner-side selectors read. Each workflow keeps its state in a one-to-one model of its
+own (``referrals/workflows/<name>/``); the envelope stores what police may see of it: the police-visible status,
+the phase and a short status note ("ETA 14:32").
 """
 
 from __future__ import annotations
@@ -10,45 +12,13 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from accounts.models import Organisation, Team
+from accounts.models import Team
 from districts.models import District
-
-
-class Workflow(models.TextChoices):
-    CO_RESPONSE = "co_response", "Co-response (urgent, minutes)"
-    CASEWORK = "casework", "Casework (days)"
-    SITUATION = "situation", "Hub situation table"
-
-
-class Program(models.Model):
-    """What a referral asks for and who answers it. Programs are data: add one in the admin."""
-
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=50, unique=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="programs")
-    workflow = models.CharField(max_length=20, choices=Workflow.choices)
-    description = models.TextField(blank=True)
-    acceptance_minutes = models.PositiveIntegerField(
-        default=10, help_text="Co-response: minutes a request may wait for acceptance before it escalates."
-    )
-    first_contact_days = models.PositiveIntegerField(
-        default=3, help_text="Casework: days until the first contact attempt is due."
-    )
-    door_knock_hours = models.PositiveIntegerField(
-        default=48, help_text="Hub situations: hours until the door knock is due."
-    )
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
+from programs.models import Program, Workflow
+from referrals.events import event_label
 
 
 class Urgency(models.TextChoices):
@@ -71,25 +41,6 @@ class ReasonCode(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class CoResponseState(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    ACCEPTED = "accepted", "Accepted"
-    EN_ROUTE = "en_route", "En route"
-    ON_SCENE = "on_scene", "On scene"
-    FOLLOW_UP = "follow_up", "Follow-up"
-    CLOSED = "closed", "Closed"
-    DECLINED = "declined", "Declined"
-    CANCELLED = "cancelled", "Cancelled"
-    ESCALATED = "escalated", "Escalated"
-    TRANSFERRED = "transferred", "Transferred"
-
-
-WAITING_STATES = [CoResponseState.REQUESTED, CoResponseState.ESCALATED, CoResponseState.TRANSFERRED]
-ACTIVE_STATES = [CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE, CoResponseState.ON_SCENE]
-OPEN_STATES = [*WAITING_STATES, *ACTIVE_STATES, CoResponseState.FOLLOW_UP]
-ENDED_STATES = [CoResponseState.CLOSED, CoResponseState.DECLINED, CoResponseState.CANCELLED]
-
-
 class PoliceStatus(models.TextChoices):
     """The only words about a referral's progress that police ever see."""
 
@@ -103,20 +54,38 @@ class PoliceStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class DeclineReason(models.TextChoices):
-    SAFETY = "safety", "Safety: police-only response"
-    MEDICAL = "medical", "Medical emergency: EMS first"
-    CAPACITY = "capacity", "No clinician available"
-    OUT_OF_SCOPE = "out_of_scope", "Not a behavioural-health call"
+# How far along each police-visible status is. A status never moves to a lower rank, and a final one never moves.
+POLICE_STATUS_RANK = {
+    PoliceStatus.RECEIVED: 0,
+    PoliceStatus.ACCEPTED: 1,
+    PoliceStatus.EN_ROUTE: 2,
+    PoliceStatus.ON_SCENE: 3,
+    PoliceStatus.CLOSED_CONNECTED: 9,
+    PoliceStatus.CLOSED_NOT_CONNECTED: 9,
+    PoliceStatus.DECLINED: 9,
+    PoliceStatus.CANCELLED: 9,
+}
+FINAL_POLICE_STATUSES = frozenset(status for status, rank in POLICE_STATUS_RANK.items() if rank == 9)
 
 
-class Referral(ConcurrentTransitionMixin, models.Model):
+class Phase(models.TextChoices):
+    """Where the work stands, whatever the workflow: waiting for someone to take it, being worked, or over."""
+
+    WAITING = "waiting", "Waiting"
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+class Referral(models.Model):
     """The envelope police can see: what was asked, where, when, by whom, and how far along it is."""
 
     public_id = models.CharField(max_length=12, unique=True, editable=False)
     idempotency_key = models.UUIDField(unique=True, editable=False)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="referrals")
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="referrals")
+    workflow = models.CharField(max_length=20, choices=Workflow.choices, editable=False)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="referrals", help_text="Where it happened. Fixed once filed."
+    )
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, related_name="referrals", help_text="The queue that holds it now."
     )
@@ -132,36 +101,39 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     cad_incident_number = models.CharField(max_length=30, blank=True)
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_referrals")
     officer_district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-
-    state = FSMField(max_length=20, choices=CoResponseState.choices, default=CoResponseState.REQUESTED)
-    accepted_by = models.ForeignKey(
+    assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
-        related_name="accepted_referrals",
+        related_name="assigned_referrals",
         null=True,
         blank=True,
-        db_index=False,  # "referral_assignee" (accepted_by, state) leads with it; a second index misleads SQLite
+        db_index=False,  # "referral_assignee" (assignee, phase) leads with it
     )
-    eta_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
-    closed_connected = models.BooleanField(null=True, blank=True)
+
+    police_status = models.CharField(max_length=24, choices=PoliceStatus.choices, default=PoliceStatus.RECEIVED)
+    phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.WAITING)
+    status_note = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='What police may read beside the status ("ETA 14:32"). No clinical detail.',
+    )
+    due_at = models.DateTimeField(null=True, blank=True, help_text="When the workflow's current wait runs out.")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    acceptance_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["team", "state", "urgency_rank", "created_at"], name="referral_queue"),
+            # Every queue: a phase's rows, most urgent and longest waiting first.
+            models.Index(fields=["phase", "urgency_rank", "created_at"], name="referral_queue"),
             models.Index(fields=["officer", "-created_at"], name="referral_officer"),
             models.Index(fields=["district", "-created_at"], name="referral_district"),
             models.Index(fields=["officer_district", "-created_at"], name="referral_officer_district"),
-            # The queue starts from the few waiting rows, and a clinician's open calls from their own.
-            models.Index(fields=["state", "urgency_rank", "created_at"], name="referral_waiting"),
-            models.Index(fields=["accepted_by", "state"], name="referral_assignee"),
+            models.Index(fields=["assignee", "phase"], name="referral_assignee"),
+            models.Index(fields=["workflow", "due_at"], name="referral_due", condition=models.Q(due_at__isnull=False)),
         ]
         permissions = [
             ("view_clinical", "Can read the subject and clinical record"),
@@ -178,85 +150,28 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         return "R-" + "".join(secrets.choice(alphabet) for _ in range(7))
 
     @property
-    def police_status(self) -> PoliceStatus:
-        match self.state:
-            case CoResponseState.ACCEPTED:
-                return PoliceStatus.ACCEPTED
-            case CoResponseState.EN_ROUTE:
-                return PoliceStatus.EN_ROUTE
-            case CoResponseState.ON_SCENE:
-                return PoliceStatus.ON_SCENE
-            case CoResponseState.FOLLOW_UP:
-                return PoliceStatus.CLOSED_CONNECTED
-            case CoResponseState.CLOSED:
-                return PoliceStatus.CLOSED_CONNECTED if self.closed_connected else PoliceStatus.CLOSED_NOT_CONNECTED
-            case CoResponseState.DECLINED:
-                return PoliceStatus.DECLINED
-            case CoResponseState.CANCELLED:
-                return PoliceStatus.CANCELLED
-            case _:
-                return PoliceStatus.RECEIVED
-
-    @property
     def is_waiting(self) -> bool:
-        return self.state in WAITING_STATES
+        return self.phase == Phase.WAITING
 
     @property
     def is_ended(self) -> bool:
-        return self.state in ENDED_STATES
+        return self.phase == Phase.ENDED
+
+    @property
+    def workflow_state(self):
+        """The workflow's own state row (``referrals.workflows``); lists attach it in one query per workflow."""
+        from referrals import workflows
+
+        return workflows.state_of(self)
 
     def reason_labels(self) -> list[str]:
         return [ReasonCode(code).label for code in self.reason_codes if code in ReasonCode.values]
 
-    # --- the co-response workflow: transitions change fields only; services save, log and notify -------------
-
-    @transition(field=state, source=WAITING_STATES, target=CoResponseState.ACCEPTED)
-    def accept(self, *, by, at) -> None:
-        self.accepted_by = by
-        self.accepted_at = at
-        self.acceptance_due_at = None
-
-    @transition(field=state, source=WAITING_STATES, target=CoResponseState.DECLINED)
-    def decline(self, *, reason: str, at) -> None:
-        self.decline_reason = reason
-        self.ended_at = at
-        self.acceptance_due_at = None
-
-    @transition(field=state, source=WAITING_STATES, target=CoResponseState.CANCELLED)
-    def cancel(self, *, at) -> None:
-        self.ended_at = at
-        self.acceptance_due_at = None
-
-    @transition(field=state, source=WAITING_STATES, target=CoResponseState.ESCALATED)
-    def escalate(self) -> None:
-        """No acceptance in time; the service moves it to the next queue of its route."""
-
-    @transition(field=state, source=[*WAITING_STATES, CoResponseState.ACCEPTED], target="transferred")
-    def transfer(self, *, team: Team, due_at) -> None:
-        self.team = team
-        self.district = team.district
-        self.accepted_by = None
-        self.accepted_at = None
-        self.eta_at = None
-        self.acceptance_due_at = due_at
-
-    @transition(field=state, source=CoResponseState.ACCEPTED, target=CoResponseState.EN_ROUTE)
-    def depart(self, *, eta_at) -> None:
-        self.eta_at = eta_at
-
-    @transition(field=state, source=[CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE], target="on_scene")
-    def arrive(self) -> None:
-        self.eta_at = None
-
-    @transition(field=state, source=[*ACTIVE_STATES], target=CoResponseState.FOLLOW_UP)
-    def start_follow_up(self) -> None:
-        self.closed_connected = True
-
-    @transition(field=state, source=[*ACTIVE_STATES, CoResponseState.FOLLOW_UP], target=CoResponseState.CLOSED)
-    def close(self, *, connected: bool, at) -> None:
-        self.closed_connected = connected
-        self.ended_at = at
-        self.eta_at = None
+    def maps_url(self) -> str:
+        """A link that opens the phone's maps app at the officer's captured position ("" without one)."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"geo:{self.latitude},{self.longitude}?q={self.latitude},{self.longitude}"
 
 
 class ReferralUserObjectPermission(UserObjectPermissionBase):
@@ -284,60 +199,6 @@ class Subject(models.Model):
         return f"Subject of {self.referral_id}"
 
 
-class Disposition(models.TextChoices):
-    STABILISED = "stabilised", "Stabilised on scene"
-    URGENT_CARE = "urgent_care", "BEST Urgent Care Center"
-    ED_VOLUNTARY = "ed_voluntary", "Emergency department, voluntary"
-    ED_SECTION_12 = "ed_section_12", "Emergency department, Section 12"
-    ARREST = "arrest", "Arrest"
-    UNABLE_TO_LOCATE = "unable_to_locate", "Unable to locate"
-    REFERRED = "referred", "Referred for follow-up"
-
-
-CONNECTED_DISPOSITIONS = frozenset(
-    {
-        Disposition.STABILISED,
-        Disposition.URGENT_CARE,
-        Disposition.ED_VOLUNTARY,
-        Disposition.ED_SECTION_12,
-        Disposition.REFERRED,
-    }
-)
-
-
-class Section12By(models.TextChoices):
-    CLINICIAN = "clinician", "Clinician"
-    PHYSICIAN = "physician", "Physician"
-    OFFICER = "officer", "Police officer"
-
-
-class Section12Kind(models.TextChoices):
-    A = "12a", "12(a): application for hospitalisation"
-    B = "12b", "12(b): admission for evaluation"
-
-
-class ClinicalRecord(models.Model):
-    """What the clinician decides about the call. Never read by police."""
-
-    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="clinical_record")
-    disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True)
-    section12_by = models.CharField(max_length=20, choices=Section12By.choices, blank=True)
-    section12_kind = models.CharField(max_length=4, choices=Section12Kind.choices, blank=True)
-    disposition_at = models.DateTimeField(null=True, blank=True)
-    disposition_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-
-    def __str__(self) -> str:
-        return f"Clinical record of {self.referral_id}"
-
-    def clean(self) -> None:
-        if self.disposition == Disposition.ED_SECTION_12 and not (self.section12_by and self.section12_kind):
-            raise ValidationError("A Section 12 needs who authorised it and whether it is 12(a) or 12(b).")
-        if self.disposition != Disposition.ED_SECTION_12 and (self.section12_by or self.section12_kind):
-            raise ValidationError("Who authorised a Section 12 is only recorded for a Section 12 disposition.")
-
-
 class ClinicalNote(models.Model):
     class Kind(models.TextChoices):
         NOTE = "note", "Clinical note"
@@ -360,37 +221,6 @@ class ClinicalNote(models.Model):
         return f"Note {self.pk} on {self.referral_id}"
 
 
-class FollowUp(models.Model):
-    class Kind(models.TextChoices):
-        HOME_VISIT = "home_visit", "Home visit"
-        PHONE_CALL = "phone_call", "Phone call"
-        OFFICE_VISIT = "office_visit", "Office visit"
-
-    class Outcome(models.TextChoices):
-        REACHED = "reached", "Reached, engaged"
-        REACHED_DECLINED = "declined", "Reached, declined services"
-        NOT_REACHED = "not_reached", "Not reached"
-
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="follow_ups")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    due_at = models.DateTimeField(db_index=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["due_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.referral_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.done_at is None
-
-
 # --- append-only logs -----------------------------------------------------------------------------------------
 
 
@@ -403,6 +233,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class AppendOnlyModel(models.Model):
+    """Rows are written once. On PostgreSQL a trigger refuses UPDATE and DELETE too (migration 0002)."""
+
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
@@ -418,29 +250,13 @@ class AppendOnlyModel(models.Model):
 
 
 class ReferralEvent(AppendOnlyModel):
-    """One row per change, written in the change's transaction. ``data`` never holds clinical values."""
+    """One row per change, written in the change's transaction. ``message`` never holds clinical values.
 
-    class Kind(models.TextChoices):
-        FILED = "filed", "Request filed"
-        ROUTED = "routed", "Routed"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        CANCELLED = "cancelled", "Cancelled by the officer"
-        ESCALATED = "escalated", "Escalated"
-        TRANSFERRED = "transferred", "Transferred"
-        REASSIGNED = "reassigned", "Reassigned"
-        EN_ROUTE = "en_route", "En route"
-        ON_SCENE = "on_scene", "On scene"
-        FOLLOW_UP = "follow_up", "Follow-up started"
-        CLOSED = "closed", "Closed"
-        INFO_ADDED = "info_added", "Officer added information"
-        DISPOSITION = "disposition", "Disposition recorded"
-        NOTE = "note", "Clinical note added"
-        FOLLOW_UP_ADDED = "follow_up_added", "Follow-up scheduled"
-        FOLLOW_UP_DONE = "follow_up_done", "Follow-up done"
+    The kinds, their labels and whether police see them are one table: ``referrals.events``.
+    """
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)
@@ -455,12 +271,16 @@ class ReferralEvent(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.referral_id} {self.kind}"
 
+    @property
+    def label(self) -> str:
+        return event_label(self.kind)
+
 
 class ClinicalAccessLog(AppendOnlyModel):
     """Who read which clinical record, when, from which view, and why. Written in the same request as the read."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="access_log")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="access_log")
     view = models.CharField(max_length=100)
     reason = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

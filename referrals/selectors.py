@@ -5,20 +5,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import PARTNER_ROLES, POLICE_ROLES, Role
 from accounts.selectors import memberships_of
+from referrals import workflows
 from referrals.models import (
-    ACTIVE_STATES,
-    WAITING_STATES,
-    CoResponseState,
-    FollowUp,
+    Phase,
     Referral,
     ReferralEvent,
     ReferralGroupObjectPermission,
@@ -73,7 +68,7 @@ def referrals_for_police(*, user) -> QuerySet[Referral]:
         condition |= Q(district_id__in=district_ids) | Q(officer_district_id__in=district_ids)
     return (
         Referral.objects.filter(condition)
-        .select_related("program", "district", "accepted_by", "officer")
+        .select_related("program", "district", "assignee", "officer")
         .order_by("-created_at", "-pk")
     )
 
@@ -98,7 +93,7 @@ def police_list(*, user, limit: int = 50) -> list[Referral]:
     ids = [pk for _, pk in sorted(set(newest), reverse=True)[:limit]]
     return list(
         Referral.objects.filter(pk__in=ids)
-        .select_related("program", "district", "accepted_by", "officer")
+        .select_related("program", "district", "assignee", "officer")
         .order_by("-created_at", "-pk")
     )
 
@@ -142,100 +137,85 @@ def referrals_for_partner(*, user) -> QuerySet[Referral]:
     organisation_ids = supervised_organisation_ids(user)
     if organisation_ids:
         condition |= Q(program__organisation_id__in=organisation_ids)
-    return Referral.objects.filter(condition).select_related("program", "district", "accepted_by", "team")
+    return Referral.objects.filter(condition).select_related("program", "district", "assignee", "team", "officer")
 
 
 def queue_for(*, user) -> dict[str, list[Referral]]:
-    """The live queue: waiting requests (most urgent, then longest waiting, first) and the user's own open calls."""
+    """The live queue: waiting requests (most urgent, then longest waiting, first), the user's own open work, and
+    for a supervisor everyone else's. Each list is one query on the "referral_queue" or "referral_assignee" index."""
     visible = referrals_for_partner(user=user)
-    waiting = list(visible.filter(state__in=WAITING_STATES).order_by("urgency_rank", "created_at", "pk")[:200])
-    held = [*ACTIVE_STATES, CoResponseState.FOLLOW_UP]
-    mine = list(visible.filter(accepted_by=user, state__in=held).order_by("urgency_rank", "created_at", "pk")[:200])
+    order = ("urgency_rank", "created_at", "pk")
+    waiting = list(visible.filter(phase=Phase.WAITING).order_by(*order)[:200])
+    mine = list(visible.filter(assignee=user, phase=Phase.ACTIVE).order_by(*order)[:200])
     in_progress = []
     if supervised_organisation_ids(user):
-        in_progress = list(
-            visible.filter(state__in=held).exclude(accepted_by=user).order_by("urgency_rank", "created_at", "pk")[:200]
-        )
+        in_progress = list(visible.filter(phase=Phase.ACTIVE).exclude(assignee=user).order_by(*order)[:200])
+    _attach_states([*waiting, *mine, *in_progress])
     return {"waiting": waiting, "mine": mine, "in_progress": in_progress}
 
 
-def get_referral_for_user(user, public_id: str, *, write: bool = False) -> Referral:
-    """The only way a partner view gets a referral. 404 if not visible; 403 if visible but not writable."""
+def _attach_states(referrals: list[Referral]) -> None:
+    """Load each listed referral's workflow state row: one query per workflow present, whatever the list's size."""
+    by_workflow: dict[str, list[Referral]] = {}
+    for referral in referrals:
+        by_workflow.setdefault(referral.workflow, []).append(referral)
+    for key, group in by_workflow.items():
+        spec = workflows.get(key)
+        rows = spec.state_model.objects.in_bulk([r.pk for r in group], field_name="referral_id")
+        for referral in group:
+            setattr(referral, spec.related_name, rows[referral.pk])
+
+
+def get_referral_for_user(user, public_id: str) -> Referral:
+    """The only way a partner view gets a referral: 404 for "not yours" and "does not exist" alike.
+
+    What the user may then do with it is ``referrals.policy``'s answer, asked by the service itself.
+    """
     referral = (
         referrals_for_partner(user=user)
-        .select_related("subject", "clinical_record", "officer", "officer_district")
+        .select_related("subject", "officer_district")
         .filter(public_id=public_id)
         .first()
     )
     if referral is None:
         raise Http404("No such referral")
-    if write and not can_write_clinical(user, referral):
-        raise PermissionDenied("Only the clinician who accepted this request, or a supervisor, can change it.")
     return referral
 
 
-def can_write_clinical(user, referral: Referral) -> bool:
-    return referral.accepted_by_id == user.pk or referral.program.organisation_id in supervised_organisation_ids(user)
-
-
-def can_supervise(user, referral: Referral) -> bool:
+def supervises(user, referral: Referral) -> bool:
     return referral.program.organisation_id in supervised_organisation_ids(user)
 
 
 def partner_case(referral: Referral) -> dict:
-    """Everything a partner's case page shows, in a fixed number of queries."""
+    """The shared part of a partner's case page (timeline and notes), in a fixed number of queries."""
     events = list(referral.events.select_related("actor").order_by("created_at", "pk"))
     notes = list(referral.notes.select_related("author").order_by("created_at", "pk"))
-    follow_ups = list(referral.follow_ups.order_by("due_at", "pk"))
-    return {"events": events, "notes": notes, "follow_ups": follow_ups}
+    return {"events": events, "notes": notes}
 
 
-def colleagues_for_reassign(referral: Referral):
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(
-            memberships__organisation_id=referral.program.organisation_id,
-            memberships__role=Role.CLINICIAN,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
+def phone_of(user, organisation_id: int) -> str:
+    """The callback number on a person's membership of an organisation ("" if none)."""
+    if user is None:
+        return ""
+    membership = user.memberships.filter(organisation_id=organisation_id, is_active=True).exclude(phone="").first()
+    return membership.phone if membership else ""
 
 
-def get_follow_up(referral: Referral, follow_up_id: int) -> FollowUp:
-    """A follow-up of a referral the caller already reached through get_referral_for_user."""
-    follow_up = FollowUp.objects.filter(referral=referral, pk=follow_up_id).first()
-    if follow_up is None:
-        raise Http404("No such follow-up")
-    return follow_up
+def police_phone_of(user) -> str:
+    """An officer's callback number, from their police membership."""
+    if user is None:
+        return ""
+    membership = user.memberships.filter(role__in=POLICE_ROLES, is_active=True).exclude(phone="").first()
+    return membership.phone if membership else ""
 
 
 def overdue_for(*, user, now) -> list[dict]:
-    """A supervisor's overdue work: requests not accepted in time and follow-ups past due, oldest first."""
+    """A supervisor's overdue work, from every workflow, oldest first."""
     organisation_ids = supervised_organisation_ids(user)
     if not organisation_ids:
         return []
-    referrals = (
-        Referral.objects.filter(program__organisation_id__in=organisation_ids, state__in=WAITING_STATES)
-        .filter(Q(acceptance_due_at__lte=now) | Q(state=CoResponseState.ESCALATED))
-        .select_related("program", "district", "team", "team__organisation", "team__district")
-    )
-    follow_ups = FollowUp.objects.filter(
-        referral__program__organisation_id__in=organisation_ids, done_at__isnull=True, due_at__lte=now
-    ).select_related("referral", "referral__accepted_by", "referral__district")
-    items = [
-        {
-            "kind": "acceptance",
-            "since": referral.created_at + timedelta(minutes=referral.program.acceptance_minutes),
-            "referral": referral,
-        }
-        for referral in referrals[:500]
-    ]
-    items += [
-        {"kind": "follow_up", "since": follow_up.due_at, "referral": follow_up.referral, "follow_up": follow_up}
-        for follow_up in follow_ups[:500]
-    ]
+    items = []
+    for spec in workflows.registered():
+        if spec.overdue is not None:
+            items += spec.overdue(organisation_ids=organisation_ids, now=now)
     return sorted(items, key=lambda item: item["since"])

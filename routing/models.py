@@ -8,15 +8,13 @@ from django.db import models
 
 from accounts.models import Organisation
 from districts.models import District
+from programs.models import Program
 
 
 class Route(models.Model):
-    """(program, district) → an ordered chain of queues. Without a route, a program uses its district team.
+    """(program, district) → an ordered chain of queues. Without a route, a program uses its district team."""
 
-    The program is referenced by name ("referrals.Program") only: routing code never imports the referrals app.
-    """
-
-    program = models.ForeignKey("referrals.Program", on_delete=models.CASCADE, related_name="routes")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="routes")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="routes")
     is_active = models.BooleanField(default=True)
 

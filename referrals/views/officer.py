@@ -3,39 +3,61 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals.forms import AddInformationForm, CoResponseRequestForm
-from referrals.models import Program, Workflow
+from programs.models import Program
+from programs.registry import available_workflows
+from referrals import policy, workflows
+from referrals.forms import AddInformationForm
 from referrals.selectors import (
     get_police_referral_for_user,
     officer_home_district,
+    phone_of,
     police_district_ids,
     police_list,
     police_timeline,
 )
-from referrals.services import NewReferral, ReferralError, referral_add_information, referral_cancel, referral_file
+from referrals.services import NewReferral, ReferralError, Refused, referral_file
 from referrals.views.access import police_required
 
 MY_REFERRALS_LIMIT = 50
 
 
-def _co_response_program() -> Program | None:
-    return Program.objects.filter(workflow=Workflow.CO_RESPONSE, is_active=True).order_by("pk").first()
+def _programs() -> list[Program]:
+    """The programs an officer can file with: active, and carried by an installed workflow."""
+    return list(
+        Program.objects.filter(is_active=True, workflow__in=available_workflows())
+        .select_related("organisation")
+        .order_by("pk")
+    )
+
+
+def _chosen_program(request: HttpRequest, programs: list[Program]) -> Program | None:
+    slug = request.POST.get("program") or request.GET.get("program")
+    if slug:
+        return next((p for p in programs if p.slug == slug), None)
+    return programs[0] if len(programs) == 1 else None
 
 
 @police_required
 @require_http_methods(["GET", "POST"])
 def new_request(request: HttpRequest) -> HttpResponse:
-    program = _co_response_program()
-    if program is None:
-        messages.error(request, "No co-response program is set up yet. Ask an administrator.")
+    programs = _programs()
+    if not programs:
+        messages.error(request, "No program takes requests yet. Ask an administrator.")
         return redirect("referrals:mine")
+    program = _chosen_program(request, programs)
+    if program is None:
+        if request.method == "POST":
+            messages.error(request, "Choose what the request is for.")
+        return render(request, "referrals/choose_program.html", {"programs": programs})
+    form_class = workflows.get(program.workflow).filing_form
     home = officer_home_district(request.user)
     if request.method == "POST":
-        form = CoResponseRequestForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             new = NewReferral(
@@ -68,9 +90,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
                     messages.info(request, f"Request {referral.public_id} was already sent; here it is.")
                 return redirect("referrals:police_detail", public_id=referral.public_id)
         return render(request, "referrals/new.html", {"form": form, "program": program}, status=422)
-    form = CoResponseRequestForm(
-        initial={"district": home, "idempotency_key": CoResponseRequestForm.fresh_key(), "urgency": "now"}
-    )
+    form = form_class(initial={"district": home, "idempotency_key": form_class.fresh_key(), "urgency": "now"})
     return render(request, "referrals/new.html", {"form": form, "program": program})
 
 
@@ -80,35 +100,52 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
     context = {
         "referrals": referrals,
         "oversees_districts": bool(police_district_ids(request.user)),
+        "can_file": bool(_programs()),
     }
     template = "referrals/mine.html#rows" if request.htmx else "referrals/mine.html"
     return render(request, template, context)
 
 
+def _detail_context(request: HttpRequest, referral, info_form=None) -> dict:
+    allowed = policy.allowed_actions(request.user, referral, side="police")
+    return {
+        "referral": referral,
+        "events": list(police_timeline(referral)),
+        "assignee_phone": phone_of(referral.assignee, referral.program.organisation_id),
+        "can_cancel": "cancel" in allowed,
+        "cancel_confirm": workflows.spec_for(referral).actions["cancel"].confirm if "cancel" in allowed else "",
+        "can_add_information": "add_information" in allowed,
+        "info_form": info_form or AddInformationForm(),
+    }
+
+
 @police_required
 def police_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     referral = get_police_referral_for_user(request.user, public_id)
-    context = {
-        "referral": referral,
-        "events": list(police_timeline(referral)),
-        "can_cancel": referral.officer_id == request.user.pk and referral.is_waiting,
-        "can_add_information": referral.officer_id == request.user.pk and not referral.is_ended,
-        "info_form": AddInformationForm(),
-    }
     template = "referrals/police_detail.html#status" if request.htmx else "referrals/police_detail.html"
-    return render(request, template, context)
+    return render(request, template, _detail_context(request, referral))
+
+
+def _run_police_action(request: HttpRequest, referral, name: str, data: dict) -> bool:
+    action = workflows.spec_for(referral).actions.get(name)
+    if action is None or action.side != "police":
+        raise PermissionDenied("That cannot be done on this kind of request.")
+    try:
+        action.run(referral=referral, actor=request.user, data=data)
+    except Refused as refusal:
+        raise PermissionDenied(str(refusal)) from None
+    except ReferralError as error:
+        messages.error(request, str(error))
+        return False
+    messages.success(request, action.done)
+    return True
 
 
 @police_required
 @require_POST
 def cancel(request: HttpRequest, public_id: str) -> HttpResponse:
     referral = get_police_referral_for_user(request.user, public_id)
-    try:
-        referral_cancel(referral=referral, actor=request.user)
-    except ReferralError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Request {referral.public_id} cancelled.")
+    _run_police_action(request, referral, "cancel", {})
     return redirect("referrals:police_detail", public_id=referral.public_id)
 
 
@@ -118,18 +155,6 @@ def add_information(request: HttpRequest, public_id: str) -> HttpResponse:
     referral = get_police_referral_for_user(request.user, public_id)
     form = AddInformationForm(request.POST)
     if form.is_valid():
-        try:
-            referral_add_information(referral=referral, actor=request.user, text=form.cleaned_data["text"])
-        except ReferralError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Information sent to the clinician.")
+        _run_police_action(request, referral, "add_information", form.cleaned_data)
         return redirect("referrals:police_detail", public_id=referral.public_id)
-    context = {
-        "referral": referral,
-        "events": list(police_timeline(referral)),
-        "can_cancel": referral.officer_id == request.user.pk and referral.is_waiting,
-        "can_add_information": True,
-        "info_form": form,
-    }
-    return render(request, "referrals/police_detail.html", context, status=422)
+    return render(request, "referrals/police_detail.html", _detail_context(request, referral, form), status=422)

@@ -8,9 +8,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from districts.models import District
+from programs.models import Program
 from referrals import services
-from referrals.models import Disposition, FollowUp, Program, Referral, Urgency
+from referrals.models import Referral, Urgency
 from referrals.selectors import officer_home_district
+from referrals.workflows.co_response import services as co_response
+from referrals.workflows.co_response.models import Disposition, FollowUp
 
 # How far along a clinician takes a request, in the co-response order.
 STEPS = ("accepted", "en_route", "on_scene", "disposed")
@@ -34,22 +37,22 @@ def file_referral(officer, district: str = "B2", **fields) -> Referral:
 
 def advance(referral: Referral, clinician, to: str) -> Referral:
     """Accept as `clinician` and go on to `to` (one of STEPS); "disposed" is on scene with a disposition."""
-    referral = services.referral_accept(referral=referral, actor=clinician)
+    referral = co_response.referral_accept(referral=referral, actor=clinician)
     if to == "accepted":
         return referral
-    referral = services.referral_depart(referral=referral, actor=clinician, eta_minutes=12)
+    referral = co_response.referral_depart(referral=referral, actor=clinician, eta_minutes=12)
     if to == "en_route":
         return referral
-    referral = services.referral_arrive(referral=referral, actor=clinician)
+    referral = co_response.referral_arrive(referral=referral, actor=clinician)
     if to == "on_scene":
         return referral
     assert to == "disposed", to
-    services.clinical_disposition_record(referral=referral, actor=clinician, disposition=Disposition.STABILISED)
+    co_response.clinical_disposition_record(referral=referral, actor=clinician, disposition=Disposition.STABILISED)
     return referral
 
 
 def add_follow_up(referral: Referral, clinician) -> FollowUp:
-    return services.follow_up_add(
+    return co_response.follow_up_add(
         referral=referral,
         actor=clinician,
         kind=FollowUp.Kind.PHONE_CALL,
