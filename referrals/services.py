@@ -65,6 +65,7 @@ class NewReferral:
     subject_gender: str = ""
     subject_language: str = ""
     circumstances: str = ""
+    extra: dict = field(default_factory=dict)  # what only the program's workflow takes; its ``start`` reads it
 
 
 # --- building blocks ------------------------------------------------------------------------------------------
@@ -333,6 +334,16 @@ def clinical_note_add(*, referral: Referral, actor, text: str, part2: bool = Fal
 def clinical_record_read(*, user, referral: Referral, view: str, reason: str) -> None:
     """Write the access-log row for a read of the subject or clinical record; call it in the request that reads."""
     ClinicalAccessLog.objects.create(user=user, referral=referral, view=view, reason=reason)
+
+
+def clinical_records_read(*, user, referrals, view: str, reason: str) -> None:
+    """One access-log row per referral whose clinical record a list showed, in one INSERT."""
+    ClinicalAccessLog.objects.bulk_create(
+        [
+            ClinicalAccessLog(user=user, referral=r, view=view, reason=reason)
+            for r in {r.pk: r for r in referrals}.values()
+        ]
+    )
 
 
 def due_referral_ids(*, workflow: str, now: datetime, limit: int = 1000) -> list[int]:

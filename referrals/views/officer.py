@@ -20,7 +20,7 @@ from referrals.selectors import (
     police_list,
     police_timeline,
 )
-from referrals.services import NewReferral, ReferralError, Refused, referral_file
+from referrals.services import ReferralError, Refused, referral_file
 from referrals.views.access import police_required
 
 MY_REFERRALS_LIMIT = 50
@@ -59,26 +59,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
-            new = NewReferral(
-                program=program,
-                district=data["district"],
-                urgency=data["urgency"],
-                idempotency_key=data["idempotency_key"],
-                location_text=data["location_text"],
-                latitude=data["latitude"],
-                longitude=data["longitude"],
-                reason_codes=data["reason_codes"],
-                weapon_seen=data["weapon_seen"],
-                violence=data["violence"],
-                medical_emergency=data["medical_emergency"],
-                cad_incident_number=data["cad_incident_number"],
-                subject_name=data["subject_name"],
-                subject_age=data["subject_age"],
-                subject_gender=data["subject_gender"],
-                subject_language=data["subject_language"],
-                circumstances=data["circumstances"],
-            )
+            new = form.new_referral(program=program)
             try:
                 referral, created = referral_file(new=new, officer=request.user, officer_district=home)
             except ReferralError as error:

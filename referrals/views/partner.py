@@ -38,7 +38,15 @@ def queue(request: HttpRequest) -> HttpResponse:
 def overdue(request: HttpRequest) -> HttpResponse:
     if not supervised_organisation_ids(request.user):
         raise PermissionDenied("The overdue view is for supervisors.")
-    context = {"items": overdue_for(user=request.user, now=timezone.now())}
+    items = overdue_for(user=request.user, now=timezone.now())
+    # A follow-up's kind and due time are the partner's record: reading them is logged like any clinical read.
+    services.clinical_records_read(
+        user=request.user,
+        referrals=[item["referral"] for item in items if item["kind"] == "follow_up"],
+        view="referrals:overdue",
+        reason="overdue list",
+    )
+    context = {"items": items}
     template = "referrals/overdue.html#items" if request.htmx else "referrals/overdue.html"
     return render(request, template, context)
 

@@ -58,7 +58,7 @@ class WorkflowSpec:
     police_status: Callable[[models.Model], tuple[str, str]]  # state row -> (PoliceStatus, Phase)
     actions: dict[str, Action]  # in workflow order: the case page shows them in this order
     rules: dict[str, Rule]
-    filing_form: type[forms.Form]
+    filing_form: type[forms.Form]  # with fresh_key() and new_referral(program=) -> referrals.services.NewReferral
     start: Callable[..., None]  # start(referral=, new=, now=) creates the state row at filing
     state_label: Callable[[models.Model], str]
     deadlines: dict[str, Callable[[datetime], int]] = field(default_factory=dict)

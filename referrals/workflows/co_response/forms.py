@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Role
 from districts.models import District
 from referrals.models import ReasonCode, Referral, Urgency
+from referrals.services import NewReferral
 from referrals.workflows.co_response.models import (
     DeclineReason,
     Disposition,
@@ -64,6 +65,29 @@ class CoResponseRequestForm(forms.Form):
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             raise forms.ValidationError("The location from the phone was incomplete; try again or type the address.")
         return cleaned
+
+    def new_referral(self, *, program) -> NewReferral:
+        """What the officer filed, for ``referrals.services.referral_file``. Call after ``is_valid()``."""
+        data = self.cleaned_data
+        return NewReferral(
+            program=program,
+            district=data["district"],
+            urgency=data["urgency"],
+            idempotency_key=data["idempotency_key"],
+            location_text=data["location_text"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            reason_codes=data["reason_codes"],
+            weapon_seen=data["weapon_seen"],
+            violence=data["violence"],
+            medical_emergency=data["medical_emergency"],
+            cad_incident_number=data["cad_incident_number"],
+            subject_name=data["subject_name"],
+            subject_age=data["subject_age"],
+            subject_gender=data["subject_gender"],
+            subject_language=data["subject_language"],
+            circumstances=data["circumstances"],
+        )
 
     @property
     def person_has_errors(self) -> bool:
