@@ -47,20 +47,31 @@
   }
 
   // --- "Use my location" -------------------------------------------------------------------------------------
+  // The coordinates travel in the hidden latitude/longitude fields; the typed location is the officer's own words
+  // and stays as typed (or empty). The officer sees what was captured in the status line under the field.
+  function showCoordinates(status, latitude, longitude, accuracy) {
+    status.classList.remove("hidden");
+    status.textContent = "Location added: " + latitude + ", " + longitude +
+      (typeof accuracy === "number" ? " (±" + Math.round(accuracy) + " m)." : ".");
+  }
+
   function setUpGeolocation(form) {
     var button = form.querySelector("[data-geolocate-button]");
     var status = form.querySelector("[data-geolocate-status]");
-    if (!button || !("geolocation" in navigator)) { return; }
+    var latitude = form.querySelector("[name=latitude]");
+    var longitude = form.querySelector("[name=longitude]");
+    if (!button || !status || !latitude || !longitude) { return; }
+    // A form sent back with an error still carries the coordinates: say so.
+    if (latitude.value && longitude.value) { showCoordinates(status, latitude.value, longitude.value); }
+    if (!("geolocation" in navigator)) { return; }
     button.classList.remove("hidden");
     button.addEventListener("click", function () {
       status.classList.remove("hidden");
       status.textContent = "Finding your location…";
       navigator.geolocation.getCurrentPosition(function (position) {
-        form.querySelector("[name=latitude]").value = position.coords.latitude.toFixed(6);
-        form.querySelector("[name=longitude]").value = position.coords.longitude.toFixed(6);
-        var text = form.querySelector("[name=location_text]");
-        if (!text.value) { text.value = "Officer's location"; }
-        status.textContent = "Location added (±" + Math.round(position.coords.accuracy) + " m).";
+        latitude.value = position.coords.latitude.toFixed(6);
+        longitude.value = position.coords.longitude.toFixed(6);
+        showCoordinates(status, latitude.value, longitude.value, position.coords.accuracy);
       }, function () {
         status.textContent = "The phone did not give a location; type the address instead.";
       }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
@@ -70,9 +81,103 @@
   // --- One tap, one request (the idempotency key makes a second one harmless anyway) -------------------------
   function setUpSubmitOnce(button) {
     var form = button.form;
+    var label = button.textContent;
     form.addEventListener("submit", function () {
       window.setTimeout(function () { button.disabled = true; button.textContent = "Sending…"; }, 0);
     });
+    // Back to a page kept whole in the back/forward cache: the button must work again.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { button.disabled = false; button.textContent = label; }
+    });
+  }
+
+  // --- The request form: same key after Back, Return does not send, errors are seen ----------------------------
+  // The idempotency key belongs to the history entry of the form, not to the HTML: after Send and Back the browser
+  // may show the page from the back/forward cache (old key in the DOM), re-fetch it (the server renders a new key)
+  // or restore the old form state; whichever, history.state of that entry still holds the key it was opened with,
+  // so Send again files nothing new and lands on the same request. Opening "New request" makes a new history entry,
+  // whose state is empty: it takes the fresh key the server rendered. That is the only way a key rotates.
+  function setUpIdempotencyKey(form) {
+    var input = form.querySelector("input[name=idempotency_key]");
+    if (!input || !window.history || !window.history.replaceState) { return; }
+    function pin() {
+      var state = window.history.state;
+      if (state && typeof state === "object" && state.idempotencyKey) {
+        input.value = state.idempotencyKey;
+      } else if (input.value) {
+        var next = {};
+        if (state && typeof state === "object") { Object.keys(state).forEach(function (k) { next[k] = state[k]; }); }
+        next.idempotencyKey = input.value;
+        window.history.replaceState(next, "");
+      }
+    }
+    pin();
+    window.addEventListener("pageshow", pin);
+    form.addEventListener("submit", pin);
+  }
+
+  var TEXT_ENTRY = ["text", "search", "tel", "url", "email", "number", "password"];
+
+  function isTextEntry(el) {
+    return el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && TEXT_ENTRY.indexOf(el.type) !== -1);
+  }
+
+  function isShown(el) {
+    return !el.disabled && !el.readOnly && el.getClientRects().length > 0;
+  }
+
+  // Return (the phone keyboard's "Go") in a one-line field moves on to the next field instead of sending a
+  // half-filled request; only the Send button sends. Textareas keep Return for new lines.
+  function setUpEnterMovesOn(form) {
+    var inputs = Array.prototype.filter.call(form.elements, function (el) {
+      return el.tagName === "INPUT" && isTextEntry(el);
+    });
+    inputs.forEach(function (el, i) {
+      if (!el.hasAttribute("enterkeyhint")) { el.setAttribute("enterkeyhint", i < inputs.length - 1 ? "next" : "done"); }
+    });
+    form.addEventListener("keydown", function (event) {
+      var el = event.target;
+      if (event.key !== "Enter" || event.isComposing || el.tagName !== "INPUT") { return; }
+      if (["submit", "button", "image", "reset"].indexOf(el.type) !== -1) { return; }
+      event.preventDefault();
+      if (!isTextEntry(el)) { return; }
+      var elements = Array.prototype.slice.call(form.elements);
+      var next = elements.slice(elements.indexOf(el) + 1).filter(function (candidate) {
+        return isTextEntry(candidate) && isShown(candidate);
+      })[0];
+      if (next) { next.focus(); } else { el.blur(); } // the last field: "done" closes the phone's keyboard
+    });
+  }
+
+  function openAround(el) {
+    for (var node = el.parentElement; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") { node.open = true; }
+    }
+  }
+
+  function focusError(el) {
+    openAround(el);
+    if (!el.matches("input, select, textarea, button") && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "-1"); }
+    el.focus();
+  }
+
+  // An error inside a closed section (<details>) would be invisible and Send would seem to do nothing: open the
+  // section and put the focus on the first field in error, for the server's answer (422) and the browser's checks.
+  function setUpErrorFocus(form) {
+    var invalid = form.querySelector("[aria-invalid=true]:not([type=hidden])");
+    var box = document.querySelector("[data-form-errors]") || form.querySelector(".errorlist");
+    if (invalid) { focusError(invalid); } else if (box) { focusError(box); }
+
+    var first = null;
+    form.addEventListener("invalid", function (event) {
+      openAround(event.target); // before the browser looks for a field it can focus and point at
+      if (first) { return; }
+      first = event.target;
+      window.setTimeout(function () {
+        if (document.activeElement !== first) { first.focus(); }
+        first = null;
+      }, 0);
+    }, true);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -80,5 +185,10 @@
     if (path && "WebSocket" in window) { connect(path); }
     document.querySelectorAll("form[data-geolocate]").forEach(setUpGeolocation);
     document.querySelectorAll("[data-submit-once]").forEach(setUpSubmitOnce);
+    document.querySelectorAll("form[data-request-form]").forEach(function (form) {
+      setUpIdempotencyKey(form);
+      setUpEnterMovesOn(form);
+      setUpErrorFocus(form);
+    });
   });
 })();
