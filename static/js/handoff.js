@@ -180,7 +180,37 @@
     }, true);
   }
 
+  // --- Case page and queue ----------------------------------------------------------------------------------
+  // Section 12 fields belong to a Section 12 disposition only: shown when it is chosen, hidden (and cleared)
+  // otherwise. Delegated on <body>, so it keeps working after htmx swaps the case in again.
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-disposition-form]");
+    if (!form || event.target.name !== "disposition") { return; }
+    var block = form.querySelector("[data-section12]");
+    if (!block) { return; }
+    var section12 = event.target.value === "ed_section_12";
+    block.hidden = !section12;
+    if (!section12) { block.querySelectorAll("select").forEach(function (select) { select.value = ""; }); }
+  });
+
+  // What cannot be undone asks first ("Cancel this request?").
+  document.addEventListener("submit", function (event) {
+    var question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) { event.preventDefault(); event.stopImmediatePropagation(); }
+  }, true);
+
+  // The queue's waiting count in the tab title, so a new arrival shows in a background tab.
+  var baseTitle = document.title;
+  function titleCount() {
+    var queue = document.querySelector("[data-title-count]");
+    if (!queue) { return; }
+    var count = parseInt(queue.dataset.titleCount, 10) || 0;
+    document.title = count > 0 ? "(" + count + ") " + baseTitle : baseTitle;
+  }
+  document.addEventListener("htmx:afterSettle", titleCount);
+
   document.addEventListener("DOMContentLoaded", function () {
+    titleCount();
     var path = document.body.dataset.live;
     if (path && "WebSocket" in window) { connect(path); }
     document.querySelectorAll("form[data-geolocate]").forEach(setUpGeolocation);
