@@ -206,7 +206,12 @@ WHITENOISE_USE_FINDERS = True  # no collectstatic step for the demo or the tests
 # --- Email and logging ----------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "handoff@localhost")
-SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL")  # off unless set: POST {"to": "+1…", "text": "…"}
+SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL")  # off unless set: POST {"to", "text", "idempotency_key"}
+# Seconds allowed to each network operation of an email or text message send; a delivery worker's claim on the
+# message lasts twelve times that (notifications.services.claim_lease), so the send ends before the claim does.
+OUTBOX_SEND_TIMEOUT = env_int("OUTBOX_SEND_TIMEOUT", 10)
+if OUTBOX_SEND_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"OUTBOX_SEND_TIMEOUT must be at least 1 (seconds); got {OUTBOX_SEND_TIMEOUT}")
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)  # /bench/bare for `make bench` only
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -62,7 +64,12 @@ class Contact(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """An external delivery, written in the transaction of the change that caused it; a worker sends it later."""
+    """An external delivery, written in the transaction of the change that caused it; a worker sends it later.
+
+    A worker owns a message while ``claim_token`` holds the token it wrote in its claim and ``claimed_until`` has
+    not passed; every update it makes after the claim requires that token. ``idempotency_key`` is the same on every
+    attempt, so a receiver can drop a repeat of a message it already has.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -79,6 +86,8 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     last_error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

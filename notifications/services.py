@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+import uuid
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -23,7 +25,6 @@ from notifications.models import Channel, Contact, DeliveryPreference, Notificat
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-CLAIM_SECONDS = 120
 
 
 def notify(*, user_ids, kind: str, text: str, path: str = "") -> list[Notification]:
@@ -100,31 +101,79 @@ def preferences_save(*, user, choices: dict[str, tuple[bool, bool]], mobile: str
 
 
 # --- delivery -------------------------------------------------------------------------------------------------
+#
+# Exactly once, as far as a sender can make it: a claim is a fresh token and a lease, written by one conditional
+# UPDATE, and every later write about the message requires the same token, so a worker whose lease ran out and was
+# taken over writes nothing. Network timeouts end a send well before its lease does. When a send outlives its lease
+# all the same (a paused process, a slow DNS answer) a second worker may send again: both attempts carry the
+# message's idempotency key, and the receiver drops the repeat.
+
+# urllib and smtplib apply their timeout to each blocking socket operation, not to the whole send. An SMTP send is
+# up to about ten of them (connect, greeting, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA, the message), a webhook
+# post four; the lease covers ten and leaves two for the worker's own reads and writes.
+OPERATIONS_PER_SEND = 10
+LEASE_IN_TIMEOUTS = OPERATIONS_PER_SEND + 2
 
 
-def _claim(message_id: int, now) -> bool:
-    """Take a message for sending. One conditional UPDATE, so exactly one worker wins; a claim expires, so a
-    worker that died mid-send does not strand the message."""
+def claim_lease() -> timedelta:
+    """How long a claim lasts: derived from the send timeout, so no setting can make a send outlive its claim."""
+    return timedelta(seconds=settings.OUTBOX_SEND_TIMEOUT * LEASE_IN_TIMEOUTS)
+
+
+def _claim(message_id: int, now) -> uuid.UUID | None:
+    """Take a message for sending: one conditional UPDATE, so exactly one worker wins. The winner's token is returned;
+    every later write about the message must present it. A claim expires, so a worker that died mid-send does not
+    strand the message; a SENT or FAILED message is never claimed."""
+    token = uuid.uuid4()
     claimable = Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) | Q(
         status=OutboxMessage.Status.SENDING, claimed_until__lt=now
     )
     claimed = OutboxMessage.objects.filter(claimable, pk=message_id).update(
         status=OutboxMessage.Status.SENDING,
-        claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+        claim_token=token,
+        claimed_until=now + claim_lease(),
         attempts=F("attempts") + 1,
     )
-    return claimed == 1
+    return token if claimed == 1 else None
 
 
-def _send(message: OutboxMessage) -> None:
+def _finish(message_id: int, token: uuid.UUID, **fields) -> bool:
+    """Write the end of this worker's attempt, only if its claim is still the message's claim."""
+    changed = OutboxMessage.objects.filter(
+        pk=message_id, claim_token=token, status=OutboxMessage.Status.SENDING
+    ).update(claim_token=None, claimed_until=None, **fields)
+    if not changed:
+        log.warning("outbox %s: claim was taken over before this attempt ended; its result is not recorded", message_id)
+    return changed == 1
+
+
+def _message_id_header(message: OutboxMessage) -> str:
+    """A Message-ID made from the idempotency key: the same on every attempt, and the same from any worker's host
+    (Django's default uses the host's name and a fresh random part)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<{message.idempotency_key}@{domain}>"
+
+
+def _send(message: OutboxMessage, *, timeout: float) -> None:
+    key = str(message.idempotency_key)
     if message.channel == Channel.EMAIL:
-        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient])
+        EmailMessage(
+            message.subject,
+            message.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [message.recipient],
+            headers={"Message-ID": _message_id_header(message)},
+            connection=get_connection(timeout=timeout),
+        ).send()
         return
-    payload = json.dumps({"to": message.recipient, "text": message.body}).encode()
+    payload = json.dumps({"to": message.recipient, "text": message.body, "idempotency_key": key}).encode()
     request = urllib.request.Request(  # noqa: S310 - the operator's own webhook setting
-        settings.SMS_WEBHOOK_URL, data=payload, method="POST", headers={"Content-Type": "application/json"}
+        settings.SMS_WEBHOOK_URL,
+        data=payload,
+        method="POST",
+        headers={"Content-Type": "application/json", "Idempotency-Key": key},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - non-2xx raises HTTPError
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - non-2xx raises HTTPError
         response.read()
 
 
@@ -133,35 +182,39 @@ def backoff(attempts: int) -> timedelta:
 
 
 def outbox_deliver(*, message_id: int, now=None) -> bool:
-    """Send one outbox message if it is due and nobody else is sending it. True if this call sent it."""
+    """Send one outbox message if it is due and nobody else holds it. True if this call sent it and recorded that."""
     now = now or timezone.now()
-    if not _claim(message_id, now):
+    token = _claim(message_id, now)
+    if token is None:
         return False
-    message = OutboxMessage.objects.get(pk=message_id)
+    message = OutboxMessage.objects.filter(pk=message_id, claim_token=token).first()
+    if message is None:  # another worker took it over between the claim and this read: the lease had already passed
+        return False
     try:
-        _send(message)
+        _send(message, timeout=settings.OUTBOX_SEND_TIMEOUT)
     except Exception as exc:
         failed = message.attempts >= MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=message_id).update(
+        if _finish(
+            message_id,
+            token,
             status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
             next_attempt_at=now + backoff(message.attempts),
-            claimed_until=None,
             last_error=type(exc).__name__,  # the class only: an exception text can echo the message body
-        )
-        log.warning("outbox %s: attempt %s failed (%s)", message_id, message.attempts, type(exc).__name__)
+        ):
+            log.warning("outbox %s: attempt %s failed (%s)", message_id, message.attempts, type(exc).__name__)
         return False
-    OutboxMessage.objects.filter(pk=message_id).update(
-        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
-    )
-    return True
+    return _finish(message_id, token, status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error="")
 
 
 def outbox_deliver_due(now=None) -> int:
-    """Send everything due: new rows whose task was lost, retries, and claims of workers that died."""
-    now = now or timezone.now()
+    """Send everything due: new rows whose task was lost, retries, and claims of workers that died.
+
+    Without `now` (the periodic task), each claim reads the clock when it is taken, so the last claims of a long
+    sweep get a whole lease too; tests pass `now` to stand at a moment of their choosing."""
+    due_at = now or timezone.now()
     due = OutboxMessage.objects.filter(
-        Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
-        | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
+        Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=due_at)
+        | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=due_at)
     )
     ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:500])
     return sum(outbox_deliver(message_id=pk, now=now) for pk in ids)

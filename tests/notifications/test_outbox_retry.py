@@ -1,12 +1,19 @@
 """An SMS webhook that answers 500 is retried with backoff until it answers 200; after MAX_ATTEMPTS refusals the
-message is FAILED and an administrator finds it in the admin. The webhook is a real HTTP server on 127.0.0.1."""
+message is FAILED and an administrator finds it in the admin. The webhook is a real HTTP server on 127.0.0.1.
+
+Every attempt at a message carries the message's idempotency key (the webhook's Idempotency-Key header and body,
+an email's Message-ID), the same on each retry, so a receiver that got an attempt whose answer was lost drops the
+next one."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.conf import settings
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
 from notifications.models import Contact, DeliveryPreference, Kind, OutboxMessage
@@ -15,6 +22,7 @@ from notifications.services import MAX_ATTEMPTS, backoff, notify, outbox_deliver
 MOBILE = "+16175550100"
 TEXT = "Request R-TEST2345 accepted by Jordan Lee."
 PATH = "/referrals/R-TEST2345/"
+TEXT_SENT = f"{TEXT} Open Handoff: {settings.PUBLIC_BASE_URL}{PATH}"
 
 
 @pytest.fixture
@@ -37,7 +45,7 @@ def officer(personas):
 def _notify_officer(officer, django_capture_on_commit_callbacks) -> OutboxMessage:
     with django_capture_on_commit_callbacks(execute=True):  # the commit: the delivery task runs (HUEY immediate)
         notify(user_ids=[officer.pk], kind=Kind.ACCEPTED, text=TEXT, path=PATH)
-    return OutboxMessage.objects.get(channel="sms", recipient=MOBILE)
+    return OutboxMessage.objects.filter(channel="sms", recipient=MOBILE).order_by("-pk").first()
 
 
 def test_a_text_refused_with_500_on_first_delivery_waits_backoff_1_for_its_retry(
@@ -67,7 +75,11 @@ def test_a_text_refused_with_500_is_sent_by_the_first_sweep_after_its_backoff(
     message.refresh_from_db()
     assert (message.status, message.attempts, message.last_error) == (OutboxMessage.Status.SENT, 2, "")
     assert sms_stub.statuses == [500, 200]
-    expected = {"to": MOBILE, "text": f"{TEXT} Open Handoff: {settings.PUBLIC_BASE_URL}{PATH}"}
+    expected = {
+        "to": MOBILE,
+        "text": TEXT_SENT,
+        "idempotency_key": str(message.idempotency_key),
+    }
     assert sms_stub.bodies == [expected, expected]
     assert outbox_deliver_due(clock + timedelta(days=1)) == 0
     assert len(sms_stub.bodies) == 2
@@ -106,3 +118,51 @@ def test_a_text_refused_max_attempts_times_is_failed_and_listed_in_the_admin_fai
     assert list(response.context["cl"].result_list) == [message]
     assert MOBILE in response.content.decode()
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT, recipient=sergeant.email).count() == 1
+
+
+def test_the_webhook_receives_the_messages_idempotency_key_identical_on_every_retry(
+    officer, sms_stub, clock, django_capture_on_commit_callbacks
+):
+    sms_stub.failures = 2
+    message = _notify_officer(officer, django_capture_on_commit_callbacks)
+    assert outbox_deliver_due(clock + backoff(1)) == 0
+    assert outbox_deliver_due(clock + backoff(1) + backoff(2)) == 1
+
+    message.refresh_from_db()
+    key = str(message.idempotency_key)
+    assert (message.status, message.attempts) == (OutboxMessage.Status.SENT, 3)
+    assert sms_stub.statuses == [500, 500, 200]
+    assert sms_stub.keys == [key, key, key]
+    assert [body["idempotency_key"] for body in sms_stub.bodies] == [key, key, key]
+    # Another message to the same person, with the same text, has a key of its own: the receiver keeps both.
+    other = _notify_officer(officer, django_capture_on_commit_callbacks)
+    assert other.status == OutboxMessage.Status.SENT
+    assert sms_stub.keys[-1] == str(other.idempotency_key) != key
+    assert [body["text"] for body in sms_stub.delivered] == [TEXT_SENT, TEXT_SENT]
+
+
+def test_an_email_carries_a_message_id_made_from_its_idempotency_key_identical_on_a_retry(
+    officer, clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    DeliveryPreference.objects.filter(user=officer).update(email=True, sms=False)
+    attempted: list[str] = []
+    send_messages = EmailBackend.send_messages
+
+    def refuse_the_first(backend, messages):
+        attempted.extend(str(email.message()["Message-ID"]) for email in messages)
+        if len(attempted) == 1:
+            raise SMTPServerDisconnected("the relay hung up")  # after the DATA, say: the relay may have it
+        return send_messages(backend, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_the_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user_ids=[officer.pk], kind=Kind.ACCEPTED, text=TEXT, path=PATH)
+    message = OutboxMessage.objects.get(channel="email")
+    assert (message.status, message.last_error) == (OutboxMessage.Status.PENDING, "SMTPServerDisconnected")
+    assert outbox_deliver_due(clock + backoff(1)) == 1
+
+    message.refresh_from_db()
+    message_id = f"<{message.idempotency_key}@localhost>"  # DEFAULT_FROM_EMAIL is handoff@localhost
+    assert (message.status, message.attempts) == (OutboxMessage.Status.SENT, 2)
+    assert attempted == [message_id, message_id]
+    assert [str(email.message()["Message-ID"]) for email in mail.outbox] == [message_id]

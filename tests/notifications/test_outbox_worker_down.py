@@ -11,7 +11,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from notifications.models import DeliveryPreference, Kind, OutboxMessage
-from notifications.services import CLAIM_SECONDS, _claim, notify, outbox_deliver_due
+from notifications.services import _claim, claim_lease, notify, outbox_deliver_due
 from notifications.tasks import deliver_due
 
 RECIPIENTS = ("officer.b2", "sergeant.b2", "clinician.b2")
@@ -58,7 +58,7 @@ def test_messages_queued_while_the_worker_is_down_are_each_sent_once_when_it_is_
 
 
 def _died_mid_send(recipients, django_capture_on_commit_callbacks):
-    """A message claimed by a worker that then died: SENDING, attempts 1, a claim running until died_at + 120 s."""
+    """A message claimed by a worker that then died: SENDING, attempts 1, a claim running until died_at + the lease."""
     with django_capture_on_commit_callbacks(execute=True):
         notify(user_ids=[recipients[0].pk], kind=Kind.STATUS_CHANGED, text="Request R-TEST2345: on scene.")
     message = OutboxMessage.objects.get()
@@ -66,7 +66,7 @@ def _died_mid_send(recipients, django_capture_on_commit_callbacks):
     assert _claim(message.pk, died_at)
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxMessage.Status.SENDING, 1)
-    assert message.claimed_until == died_at + timedelta(seconds=CLAIM_SECONDS)
+    assert message.claimed_until == died_at + claim_lease()
     return message, died_at
 
 
@@ -75,7 +75,7 @@ def test_a_message_whose_claim_is_still_running_is_not_sent_by_another_worker(
 ):
     message, died_at = _died_mid_send(recipients, django_capture_on_commit_callbacks)
 
-    assert outbox_deliver_due(died_at + timedelta(seconds=CLAIM_SECONDS - 1)) == 0
+    assert outbox_deliver_due(died_at + claim_lease() - timedelta(seconds=1)) == 0
 
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxMessage.Status.SENDING, 1)
@@ -87,7 +87,7 @@ def test_a_message_left_sending_by_a_dead_worker_is_sent_once_after_its_claim_ex
 ):
     message, died_at = _died_mid_send(recipients, django_capture_on_commit_callbacks)
 
-    assert outbox_deliver_due(died_at + timedelta(seconds=CLAIM_SECONDS + 1)) == 1
+    assert outbox_deliver_due(died_at + claim_lease() + timedelta(seconds=1)) == 1
     assert outbox_deliver_due(died_at + timedelta(hours=1)) == 0
 
     message.refresh_from_db()

@@ -64,8 +64,8 @@ def test_two_workers_at_once_send_each_outbox_message_exactly_once(personas, mon
 
     assert sum(counts) == len(rows)
     assert len(mail.outbox) == len(rows)
-    sent = Counter((email.to[0], email.subject, email.body) for email in mail.outbox)
-    assert sent == Counter((row.recipient, row.subject, row.body) for row in rows)
+    sent = Counter((email.to[0], email.subject, email.body, email.extra_headers["Message-ID"]) for email in mail.outbox)
+    assert sent == Counter((row.recipient, row.subject, row.body, f"<{row.idempotency_key}@localhost>") for row in rows)
     assert list(OutboxMessage.objects.order_by().values_list("status", "attempts").distinct()) == [
         (OutboxMessage.Status.SENT, 1)
     ]

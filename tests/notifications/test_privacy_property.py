@@ -131,6 +131,7 @@ def test_no_notification_email_text_frame_or_log_line_carries_a_clinical_or_iden
     last_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     mail.outbox.clear()
     sms_stub.bodies.clear()
+    sms_stub.keys.clear()
     frames.clear()
     caplog.clear()
 
@@ -150,7 +151,7 @@ def test_no_notification_email_text_frame_or_log_line_carries_a_clinical_or_iden
         "inbox": [f"{n.text} {n.url}" for n in notifications],
         "outbox": [f"{m.subject} {m.body} {m.recipient} {m.last_error}" for m in outbox],
         "email": [f"{e.subject} {e.body} {e.to} {e.extra_headers}" for e in mail.outbox],
-        "sms": [json.dumps(body, ensure_ascii=False) for body in sms_stub.bodies],
+        "sms": [json.dumps(body, ensure_ascii=False) for body in sms_stub.bodies] + [str(k) for k in sms_stub.keys],
         "websocket": [json.dumps([groups, message], ensure_ascii=False) for groups, message in frames],
         "log": [record.getMessage() for record in caplog.records],
     }
