@@ -89,7 +89,7 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
         rows = rows.filter(pk=notification_id)
     changed = rows.update(read_at=timezone.now())
     if changed:
-        transaction.on_commit(lambda: hints.inbox_changed(user_ids=[user.pk]))
+        transaction.on_commit(lambda: hints.inbox_changed(user_ids=[user.pk]), robust=True)
     return changed
 
 
