@@ -1,14 +1,20 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 
 
-def _sync_role_groups(sender, **kwargs) -> None:
-    # Permissions exist only once every app has migrated, so this runs after the last one. Keeping the role groups
-    # in step with accounts.roles is set-up, not business logic.
-    if sender.label != list(apps.get_app_configs())[-1].label:
-        return
+def _sync_role_groups(sender, *, apps=global_apps, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    # Runs on accounts' own post_migrate, which every migrate sends. The apps listed after accounts (routing,
+    # notifications, referrals) have not had theirs yet, so auth has not created their permissions: create every
+    # app's permissions first, as auth does per app (it skips those that exist). Keeping the role groups in step
+    # with accounts.roles is set-up, not business logic.
+    from django.contrib.auth.management import create_permissions
+
     from accounts.services import role_groups_sync
 
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, interactive=False, using=using, apps=apps)
     role_groups_sync()
 
 
@@ -17,4 +23,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Organisations and people"
 
     def ready(self) -> None:
-        post_migrate.connect(_sync_role_groups, dispatch_uid="accounts.role_groups_sync")
+        post_migrate.connect(_sync_role_groups, sender=self, dispatch_uid="accounts.role_groups_sync")

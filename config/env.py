@@ -7,6 +7,7 @@ misconfigured deployment says exactly what to fix (manage.py, asgi.py and wsgi.p
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -48,6 +49,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# WAL lets readers go on while one writer commits; IMMEDIATE takes the write lock at BEGIN so two writers queue
+# (for up to `timeout` seconds) instead of failing half-way with "database is locked".
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+def sqlite_database(path: str | Path) -> dict:
+    """The settings of a SQLite database, the same whether its path is the default or came from DATABASE_URL."""
+    path = Path(path)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": dict(SQLITE_OPTIONS),
+        # A file, not :memory:, so the browser tests' live server process sees the same test database.
+        "TEST": {"NAME": path.with_name(f"test-{path.name}")},
+    }
+
+
 def database_from_url(name: str, url: str) -> dict:
     """Parse a DATABASE_URL; only PostgreSQL and SQLite are supported."""
     import dj_database_url
@@ -61,6 +83,11 @@ def database_from_url(name: str, url: str) -> dict:
         raise ImproperlyConfigured(f"{name} is malformed: {exc}") from None
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} names no database")
+    if config["ENGINE"].endswith("sqlite3"):
+        if str(config["NAME"]) == ":memory:":
+            # Every connection (each thread, the huey worker) would get its own empty database.
+            raise ImproperlyConfigured(f"{name} must name a SQLite file (sqlite:///path), not an in-memory database")
+        return {**config, **sqlite_database(config["NAME"])}
     if config["ENGINE"].endswith("postgresql"):
         try:
             urlsplit(url).port  # noqa: B018 - raises ValueError for a port that is not a number

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -14,6 +16,10 @@ from notifications import relay
 from notifications.models import Contact, Kind
 from notifications.selectors import inbox_of, preferences_of, unread_count
 from notifications.services import notification_mark_read, preferences_save
+
+# "+" and 7 to 15 ASCII digits (E.164). Not str.isdigit(): it is true for Arabic-Indic, Devanagari and other digits
+# that an SMS gateway cannot dial.
+MOBILE_NUMBER = re.compile(r"\+[0-9]{7,15}", re.ASCII)
 
 
 @login_required
@@ -55,8 +61,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         mobile = request.POST.get("mobile", "").strip()
         digits = mobile.replace(" ", "").replace("-", "")
-        if mobile and not (digits.startswith("+") and digits[1:].isdigit() and 8 <= len(digits) <= 16):
-            error = "Write the mobile number in international form, e.g. +1 617 555 0100."
+        if mobile and not MOBILE_NUMBER.fullmatch(digits):
+            if any(character.isdigit() and not character.isascii() for character in digits):
+                error = "Write the mobile number with the digits 0-9, e.g. +1 617 555 0100."
+            else:
+                error = "Write the mobile number in international form, e.g. +1 617 555 0100."
             status = 422
         else:
             choices = {

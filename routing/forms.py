@@ -1,9 +1,42 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django import forms
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from districts.models import District
+
+# How far from today a roster can be read or written: enough to plan ahead and to look back over a year's cover,
+# and far from the ends of the calendar, where a week's arithmetic overflows.
+ROSTER_REACH = timedelta(days=2 * 366)
+
+
+def roster_reach() -> tuple[date, date]:
+    today = timezone.localdate()
+    return today - ROSTER_REACH, today + ROSTER_REACH
+
+
+def _check_within_reach(day: date) -> date:
+    earliest, latest = roster_reach()
+    if not earliest <= day <= latest:
+        raise forms.ValidationError(
+            f"Choose a day between {date_format(earliest, 'M j, Y')} and {date_format(latest, 'M j, Y')}.",
+            code="out_of_reach",
+        )
+    return day
+
+
+class WeekForm(forms.Form):
+    """The roster's ?week=: any day of the week to show; empty means this week."""
+
+    week = forms.DateField(required=False)
+
+    def clean_week(self) -> date | None:
+        week = self.cleaned_data["week"]
+        return week if week is None else _check_within_reach(week)
 
 
 class ShiftForm(forms.Form):
@@ -23,6 +56,9 @@ class ShiftForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff
         self.fields["user"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+    def clean_day(self) -> date:
+        return _check_within_reach(self.cleaned_data["day"])
 
     def clean(self):
         cleaned = super().clean()

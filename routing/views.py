@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from routing.forms import ShiftForm
+from routing.forms import ShiftForm, WeekForm, roster_reach
 from routing.selectors import (
     front_line_staff,
     get_shift_for_supervisor,
@@ -24,12 +24,12 @@ from routing.selectors import (
 from routing.services import RoutingError, shift_create, shift_delete, shift_span
 
 
-def _week_from(request: HttpRequest) -> date:
-    raw = request.GET.get("week") or request.POST.get("week") or ""
-    try:
-        return week_start(date.fromisoformat(raw))
-    except ValueError:
-        return week_start(timezone.localdate())
+def _week_from(request: HttpRequest) -> date | None:
+    """The Monday of the week asked for (this week if none), or None for a week the roster cannot show."""
+    form = WeekForm({"week": request.GET.get("week") or request.POST.get("week") or ""})
+    if not form.is_valid():
+        return None
+    return week_start(form.cleaned_data["week"] or timezone.localdate())
 
 
 @login_required
@@ -39,7 +39,13 @@ def roster(request: HttpRequest) -> HttpResponse:
     if not organisations:
         raise PermissionDenied("Rosters are kept by partner supervisors.")
     organisation = organisations[0]
+    earliest, latest = roster_reach()
     monday = _week_from(request)
+    if monday is None:
+        return HttpResponseBadRequest(
+            f"The roster shows weeks between {earliest.isoformat()} and {latest.isoformat()}, as ?week=YYYY-MM-DD.",
+            content_type="text/plain",
+        )
     staff = front_line_staff(organisation)
     status = 200
     if request.method == "POST":
@@ -67,11 +73,12 @@ def roster(request: HttpRequest) -> HttpResponse:
         form = ShiftForm(
             staff=staff, initial={"day": max(monday, timezone.localdate()), "start": "07:00", "end": "19:00"}
         )
+    previous_week, next_week = monday - timedelta(days=7), monday + timedelta(days=7)
     context = {
         "organisation": organisation,
         "monday": monday,
-        "previous_week": monday - timedelta(days=7),
-        "next_week": monday + timedelta(days=7),
+        "previous_week": previous_week if previous_week >= earliest else None,
+        "next_week": next_week if next_week <= latest else None,
         "days": roster_week(organisation=organisation, monday=monday),
         "form": form,
         "routes": routes_of(organisation),
