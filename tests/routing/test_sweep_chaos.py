@@ -27,7 +27,9 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from referrals.models import Program, Referral, ReferralEvent
+from programs.models import Program
+from referrals import events
+from referrals.models import Referral, ReferralEvent
 from tests.referrals.factories import file_referral
 
 DUE = 300
@@ -42,13 +44,13 @@ def _make_due(referrals: list[Referral], at) -> None:
     """Make `referrals` due at `at`, with an hour's acceptance window after an escalation (the demo's is two
     minutes), so that nothing escalated during the test falls due again before it ends."""
     Program.objects.filter(slug="co-response").update(acceptance_minutes=60)
-    Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(acceptance_due_at=at)
+    Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(due_at=at)
 
 
 def _escalation_counts(referrals: list[Referral]) -> dict[int, int]:
     """How many times each referral was escalated, by primary key (0 for never)."""
     counts = dict(
-        ReferralEvent.objects.filter(referral__in=[r.pk for r in referrals], kind=ReferralEvent.Kind.ESCALATED)
+        ReferralEvent.objects.filter(referral__in=[r.pk for r in referrals], kind=events.ESCALATED)
         .order_by()
         .values("referral")
         .annotate(n=Count("pk"))

@@ -355,14 +355,16 @@ def referral_escalate_if_due(*, referral_id: int, now: datetime) -> bool:
     shift, a notice to the supervisors, a new deadline. Exactly once per deadline, whoever else is sweeping: the
     row is locked and re-checked, and the deadline moves in the same transaction."""
     with transaction.atomic():
+        # skip_locked (PostgreSQL): a row another sweeper or a service holds is left for the next sweep, so a worker
+        # frozen inside its transaction cannot stall every other worker behind it.
         referral = (
-            Referral.objects.select_for_update(no_key=True, of=("self",))
+            Referral.objects.select_for_update(no_key=True, of=("self",), skip_locked=True)
             .select_related("team", "program", "district")
             .filter(pk=referral_id, due_at__lte=now)
             .first()
         )
         if referral is None:
-            return False  # accepted, cancelled, or already escalated by another sweeper
+            return False  # accepted, cancelled, already escalated by another sweeper, or locked: next sweep
         case = CoResponseCase.objects.select_for_update().get(referral=referral)
         if case.state not in WAITING_STATES:
             return False
