@@ -82,9 +82,12 @@ def lock(referral: Referral) -> Referral:
 
 
 def record_event(
-    referral: Referral, kind: str, *, actor, from_state: str = "", to_state: str = "", message: str = ""
+    referral: Referral, kind: str, *, actor, from_state: str = "", to_state: str | None = None, message: str = ""
 ) -> ReferralEvent:
-    """The event row of a change, in its transaction. Whether police see it comes from ``referrals.events``."""
+    """The event row of a change, in its transaction. Whether police see it comes from ``referrals.events``;
+    ``to_state`` is the workflow state the referral is in after it (its current state unless given)."""
+    if to_state is None:
+        to_state = workflows.state_of(referral).state
     return ReferralEvent.objects.create(
         referral=referral,
         kind=kind,

@@ -369,8 +369,14 @@ def referral_escalate_if_due(*, referral_id: int, now: datetime) -> bool:
         if case.state not in WAITING_STATES:
             return False
         old_team = referral.team
-        position = route_position_of(program=referral.program, district=referral.district, team=old_team)
-        decision = route_choose(program=referral.program, district=referral.district, at=now, after=position)
+        chain_district = referral.district
+        position = route_position_of(program=referral.program, district=chain_district, team=old_team)
+        if position < 0 and old_team.district_id is not None:
+            # A supervisor transferred it to a queue outside the incident district's chain: it escalates along
+            # that queue's own chain, not back to the queue it was taken from.
+            chain_district = old_team.district
+            position = route_position_of(program=referral.program, district=chain_district, team=old_team)
+        decision = route_choose(program=referral.program, district=chain_district, at=now, after=position)
         from_state = _transition(case, "escalate")
         referral.team = decision.team
         # At the end of the chain there is nobody further to hand it to: the supervisors hold it, no new deadline.
@@ -387,7 +393,7 @@ def referral_escalate_if_due(*, referral_id: int, now: datetime) -> bool:
             from_state=from_state,
             message="Not yet accepted: still being placed",
         )
-        record_event(referral, events.ROUTED, actor=None, message=decision.reason)
+        _event(referral, case, events.ROUTED, actor=None, message=decision.reason)
         notify(
             user_ids={*supervisor_ids(referral), *team_member_ids(decision.team)},
             kind=Kind.ESCALATED,

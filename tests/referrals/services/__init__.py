@@ -14,14 +14,12 @@ from django.utils import timezone
 
 from accounts.models import Team
 from districts.models import District
+from notifications.models import Kind, Notification
+from programs.models import Program
 from referrals import services
+from referrals.errors import ReferralError
 from referrals.models import (
     ClinicalNote,
-    ClinicalRecord,
-    CoResponseState,
-    Disposition,
-    FollowUp,
-    Program,
     Referral,
     ReferralEvent,
     ReferralGroupObjectPermission,
@@ -29,6 +27,15 @@ from referrals.models import (
     Subject,
     Urgency,
 )
+from referrals.workflows.co_response import services as co_response_services
+from referrals.workflows.co_response.models import (
+    ClinicalRecord,
+    CoResponseCase,
+    CoResponseState,
+    Disposition,
+    FollowUp,
+)
+from routing.models import Route, RouteStep
 
 S = CoResponseState
 
@@ -46,6 +53,22 @@ def team_of(district_code: str) -> Team:
 
 def supervisors_team() -> Team:
     return Team.objects.get(organisation=co_response().organisation, kind=Team.Kind.SUPERVISORS)
+
+
+def on_call_team() -> Team:
+    return Team.objects.get(organisation=co_response().organisation, kind=Team.Kind.ON_CALL)
+
+
+def route_b2_through_on_call() -> Route:
+    """B2's co-response chain: the B2 queue, then citywide on-call (clinician.c11 in the demo roster), then the
+    supervisors."""
+    route = Route.objects.create(program=co_response(), district=District.objects.get(code="B2"))
+    RouteStep.objects.create(
+        route=route, position=1, kind=RouteStep.Kind.DISTRICT_TEAM, district=District.objects.get(code="B2")
+    )
+    RouteStep.objects.create(route=route, position=2, kind=RouteStep.Kind.ON_CALL)
+    RouteStep.objects.create(route=route, position=3, kind=RouteStep.Kind.SUPERVISORS)
+    return route
 
 
 def new_referral(*, district: str = "B2", key: uuid.UUID | None = None, **fields) -> services.NewReferral:
@@ -82,37 +105,39 @@ def reach(personas, state: str) -> Referral:
     officer, clinician = personas["officer.b2"], personas["clinician.b2"]
     referral = file_referral(personas)
     if state == S.CANCELLED:
-        services.referral_cancel(referral=referral, actor=officer)
+        co_response_services.referral_cancel(referral=referral, actor=officer)
     elif state == S.DECLINED:
-        services.referral_decline(referral=referral, actor=clinician, reason="safety")
+        co_response_services.referral_decline(referral=referral, actor=clinician, reason="safety")
     elif state == S.ESCALATED:
-        assert services.referral_escalate_if_due(referral_id=referral.pk, now=referral.acceptance_due_at)
+        assert co_response_services.referral_escalate_if_due(referral_id=referral.pk, now=referral.due_at)
     elif state == S.TRANSFERRED:
-        services.referral_transfer(
+        co_response_services.referral_transfer(
             referral=referral,
             actor=personas["clinician.supervisor"],
             district=District.objects.get(code="C11"),
             reason="No B2 clinician free; C11 is closest.",
         )
     elif state != S.REQUESTED:
-        services.referral_accept(referral=referral, actor=clinician)
+        co_response_services.referral_accept(referral=referral, actor=clinician)
         if state in (S.EN_ROUTE, S.ON_SCENE, S.FOLLOW_UP, S.CLOSED):
-            services.referral_depart(referral=referral, actor=clinician, eta_minutes=12)
+            co_response_services.referral_depart(referral=referral, actor=clinician, eta_minutes=12)
         if state in (S.ON_SCENE, S.FOLLOW_UP, S.CLOSED):
-            services.referral_arrive(referral=referral, actor=clinician)
+            co_response_services.referral_arrive(referral=referral, actor=clinician)
         if state in (S.FOLLOW_UP, S.CLOSED):
-            services.clinical_disposition_record(referral=referral, actor=clinician, disposition=Disposition.REFERRED)
+            co_response_services.clinical_disposition_record(
+                referral=referral, actor=clinician, disposition=Disposition.REFERRED
+            )
         if state == S.FOLLOW_UP:
-            services.follow_up_add(
+            co_response_services.follow_up_add(
                 referral=referral,
                 actor=clinician,
                 kind=FollowUp.Kind.PHONE_CALL,
                 due_at=timezone.now() + timedelta(days=1),
             )
         if state in (S.FOLLOW_UP, S.CLOSED):
-            services.referral_finish(referral=referral, actor=clinician)
+            co_response_services.referral_finish(referral=referral, actor=clinician)
     referral = Referral.objects.get(pk=referral.pk)
-    assert referral.state == state
+    assert referral.co_response.state == state
     return referral
 
 
@@ -134,10 +159,23 @@ def user_grants(referral: Referral) -> list[tuple[int, str]]:
     return sorted(rows.values_list("user_id", "permission__codename"))
 
 
+def notifications_of(referral: Referral) -> list[dict]:
+    """Inbox rows that point at this referral (the officer's status page or the partner's case page)."""
+    rows = Notification.objects.filter(url__contains=referral.public_id).order_by("pk")
+    return list(rows.values("pk", "user_id", "kind", "text", "url", "read_at"))
+
+
+def status_notices(referral: Referral, user) -> list[str]:
+    """The texts of the status notifications ``user`` got about ``referral``, oldest first."""
+    rows = Notification.objects.filter(user=user, kind=Kind.STATUS_CHANGED, url__contains=referral.public_id)
+    return list(rows.order_by("created_at", "pk").values_list("text", flat=True))
+
+
 def snapshot(referral: Referral) -> dict:
     """Every row a service may write for this referral, as plain values."""
     return {
         "referral": Referral.objects.filter(pk=referral.pk).values().get(),
+        "case": CoResponseCase.objects.filter(referral=referral).values().get(),
         "subject": Subject.objects.filter(referral=referral).values().get(),
         "record": ClinicalRecord.objects.filter(referral=referral).values().get(),
         "events": list(ReferralEvent.objects.filter(referral=referral).order_by("pk").values()),
@@ -145,15 +183,21 @@ def snapshot(referral: Referral) -> dict:
         "follow_ups": list(FollowUp.objects.filter(referral=referral).order_by("pk").values()),
         "group_grants": group_grants(referral),
         "user_grants": user_grants(referral),
+        "notifications": notifications_of(referral),
     }
 
 
-def assert_refused(call, referral: Referral, message: str) -> None:
-    """``call`` raises ReferralError with exactly ``message`` and leaves every row of the referral untouched."""
+def assert_refused(call, referral: Referral, expected: str | ReferralError) -> None:
+    """``call`` raises exactly ``expected`` and leaves every row of the referral untouched.
+
+    A string means a plain ``ReferralError`` ("not now", "not like that"); pass ``Refused("...")`` for "not yours".
+    """
+    if isinstance(expected, str):
+        expected = ReferralError(expected)
     before = snapshot(referral)
-    with pytest.raises(services.ReferralError) as error:
+    with pytest.raises(ReferralError) as error:
         call()
-    assert str(error.value) == message
+    assert (type(error.value), str(error.value)) == (type(expected), str(expected))
     assert snapshot(referral) == before
 
 
@@ -192,13 +236,22 @@ def run_and_roll_back(capture, call):
     return hint, callbacks
 
 
-def expected_hint(referral: Referral, *, extra_group_ids=()) -> dict:
-    """The arguments referral_changed gets for ``referral`` as it is now in the database."""
+def expected_hint(referral: Referral, *, police: bool, extra_group_ids=(), extra_user_ids=()) -> dict:
+    """The arguments referral_changed gets for ``referral`` as it is now in the database.
+
+    Partner pages (the holding queue, the assignee) always hear; police pages (the filer, the district lists) only
+    when ``police``: the last event must be police-visible exactly then.
+    """
     referral = Referral.objects.select_related("team", "program").get(pk=referral.pk)
+    event = last_event(referral)
+    assert event.police_visible is police
+    police_users = {referral.officer_id} if police else set()
+    police_districts = {referral.district_id, referral.officer_district_id} - {None} if police else set()
     return {
         "public_id": referral.public_id,
         "team_group_ids": {referral.team.group_id, *extra_group_ids},
-        "user_ids": {referral.officer_id, referral.accepted_by_id} - {None},
+        "user_ids": ({referral.assignee_id, *extra_user_ids} - {None}) | police_users,
         "organisation_id": referral.program.organisation_id,
-        "sequence": last_event(referral).pk,
+        "district_ids": police_districts,
+        "sequence": event.pk,
     }

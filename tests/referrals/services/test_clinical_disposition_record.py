@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.models import ClinicalRecord, Disposition, ReferralEvent, Section12By, Section12Kind
-from referrals.services import clinical_disposition_record
+from referrals.errors import Refused
+from referrals.workflows.co_response import kinds
+from referrals.workflows.co_response.models import ClinicalRecord, Disposition, Section12By, Section12Kind
+from referrals.workflows.co_response.services import clinical_disposition_record
 from tests.referrals.services import (
     S,
     assert_one_event,
@@ -17,7 +19,7 @@ from tests.referrals.services import (
 
 pytestmark = pytest.mark.django_db
 
-NOT_ASSIGNEE = "Only the clinician who accepted this request can do that."
+NOT_ASSIGNEE = Refused("Only the clinician who accepted this request can do that.")
 NOT_OPEN = "A disposition is recorded while the call is open, before it is closed."
 ALLOWED = [S.ACCEPTED, S.EN_ROUTE, S.ON_SCENE]
 REFUSED = {
@@ -47,11 +49,11 @@ def test_disposition_is_recorded_on_an_open_call_without_changing_its_state(pers
     assert (record.disposition, record.disposition_by) == (Disposition.URGENT_CARE, clinician)
     assert record.disposition_at is not None
     referral.refresh_from_db()
-    assert referral.state == source
+    assert referral.co_response.state == source
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.DISPOSITION,
+        kind=kinds.DISPOSITION,
         actor=clinician,
         from_state="",
         to_state=source,
@@ -152,7 +154,7 @@ def test_a_later_disposition_replaces_a_section_12_and_clears_its_details(person
     assert len(events_of(referral)) == events_before + 1
 
 
-def test_disposition_hints_once_after_commit(personas, django_capture_on_commit_callbacks):
+def test_disposition_hints_partner_pages_only_once_after_commit(personas, django_capture_on_commit_callbacks):
     referral = reach(personas, S.ON_SCENE)
 
     _, hint, calls_before_commit = run_and_commit(
@@ -163,7 +165,7 @@ def test_disposition_hints_once_after_commit(personas, django_capture_on_commit_
     )
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=False))
 
 
 def test_disposition_rolled_back_sends_no_hint_and_records_nothing(personas, django_capture_on_commit_callbacks):

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
-from referrals.models import FollowUp, ReferralEvent
-from referrals.services import follow_up_add, follow_up_complete
+from referrals.errors import Refused
+from referrals.workflows.co_response import kinds
+from referrals.workflows.co_response.models import FollowUp
+from referrals.workflows.co_response.services import follow_up_add, follow_up_complete
 from tests.referrals.services import (
     S,
     assert_one_event,
@@ -30,6 +32,8 @@ REFUSED = {
     S.DECLINED: NOT_ACCEPTED,
     S.CANCELLED: NOT_ACCEPTED,
 }
+NOT_WRITER = Refused("Only the clinician who accepted this request, or a supervisor, can schedule follow-ups.")
+NOT_ASSIGNEE = Refused("Only the clinician who accepted this request can do that.")
 
 
 def _tomorrow():
@@ -61,11 +65,11 @@ def test_follow_up_is_scheduled_on_an_accepted_request_without_changing_its_stat
     )
     assert (follow_up.done_at, follow_up.outcome) == (None, "")
     referral.refresh_from_db()
-    assert referral.state == source
+    assert referral.co_response.state == source
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.FOLLOW_UP_ADDED,
+        kind=kinds.FOLLOW_UP_ADDED,
         actor=clinician,
         from_state="",
         to_state=source,
@@ -78,7 +82,50 @@ def test_follow_up_is_scheduled_on_an_accepted_request_without_changing_its_stat
 def test_follow_up_is_refused_on_a_request_not_accepted_or_already_closed(personas, source, message):
     referral = reach(personas, source)
 
-    assert_refused(lambda: _add(referral, personas["clinician.b2"]), referral, message)
+    assert_refused(lambda: _add(referral, personas["clinician.supervisor"]), referral, message)
+
+
+def test_follow_up_by_a_supervisor_is_scheduled(personas):
+    supervisor = personas["clinician.supervisor"]
+    referral = reach(personas, S.ON_SCENE)
+
+    follow_up = _add(referral, supervisor)
+
+    assert (follow_up.referral_id, follow_up.created_by) == (referral.pk, supervisor)
+
+
+def test_a_clinician_of_the_holding_queue_cannot_schedule_a_follow_up_on_a_request_nobody_has_taken(personas):
+    referral = reach(personas, S.REQUESTED)
+
+    assert_refused(lambda: _add(referral, personas["clinician.b2"]), referral, NOT_WRITER)
+
+
+@pytest.mark.parametrize("username", ["clinician.c11", "officer.b2", "sergeant.b2"])
+def test_follow_up_by_anyone_but_the_accepting_clinician_or_a_supervisor_is_refused(personas, username):
+    referral = reach(personas, S.ON_SCENE)
+
+    assert_refused(lambda: _add(referral, personas[username]), referral, NOT_WRITER)
+
+
+@pytest.mark.parametrize(
+    "due_at",
+    [
+        lambda: timezone.now() - timedelta(days=1),
+        lambda: timezone.now() + timedelta(days=367),
+        lambda: datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+    ],
+    ids=["yesterday", "next-year-and-a-day", "9999-12-31"],
+)
+def test_follow_up_due_outside_now_to_a_year_ahead_is_refused(personas, due_at):
+    referral = reach(personas, S.ON_SCENE)
+
+    assert_refused(
+        lambda: follow_up_add(
+            referral=referral, actor=personas["clinician.b2"], kind=FollowUp.Kind.PHONE_CALL, due_at=due_at()
+        ),
+        referral,
+        "A follow-up is due from now to a year ahead.",
+    )
 
 
 @pytest.mark.parametrize("kind", ["", "visit", "HOME_VISIT"])
@@ -92,7 +139,7 @@ def test_follow_up_of_an_unknown_kind_is_refused(personas, kind):
     )
 
 
-def test_follow_up_add_hints_once_after_commit(personas, django_capture_on_commit_callbacks):
+def test_follow_up_add_hints_partner_pages_only_once_after_commit(personas, django_capture_on_commit_callbacks):
     referral = reach(personas, S.ON_SCENE)
 
     _, hint, calls_before_commit = run_and_commit(
@@ -100,7 +147,7 @@ def test_follow_up_add_hints_once_after_commit(personas, django_capture_on_commi
     )
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=False))
 
 
 def test_follow_up_add_rolled_back_sends_no_hint_and_leaves_no_follow_up(personas, django_capture_on_commit_callbacks):
@@ -132,16 +179,38 @@ def test_follow_up_complete_records_the_outcome_without_changing_the_state(perso
     assert follow_up.outcome == FollowUp.Outcome.REACHED
     assert follow_up.done_at is not None
     referral.refresh_from_db()
-    assert referral.state == S.FOLLOW_UP
+    assert referral.co_response.state == S.FOLLOW_UP
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.FOLLOW_UP_DONE,
+        kind=kinds.FOLLOW_UP_DONE,
         actor=clinician,
         from_state="",
         to_state=S.FOLLOW_UP,
         police_visible=False,
         message="",
+    )
+
+
+def test_follow_up_complete_by_a_supervisor_records_the_outcome(personas):
+    referral = reach(personas, S.FOLLOW_UP)
+    follow_up = FollowUp.objects.get(referral=referral)
+
+    follow_up_complete(follow_up=follow_up, actor=personas["clinician.supervisor"], outcome=FollowUp.Outcome.REACHED)
+
+    follow_up.refresh_from_db()
+    assert (follow_up.outcome, follow_up.done_at is not None) == (FollowUp.Outcome.REACHED, True)
+
+
+@pytest.mark.parametrize("username", ["clinician.c11", "officer.b2", "sergeant.b2"])
+def test_follow_up_complete_by_anyone_but_the_accepting_clinician_or_a_supervisor_is_refused(personas, username):
+    referral = reach(personas, S.FOLLOW_UP)
+    follow_up = FollowUp.objects.get(referral=referral)
+
+    assert_refused(
+        lambda: follow_up_complete(follow_up=follow_up, actor=personas[username], outcome=FollowUp.Outcome.REACHED),
+        referral,
+        NOT_ASSIGNEE,
     )
 
 
@@ -171,7 +240,7 @@ def test_follow_up_complete_with_an_unknown_outcome_is_refused(personas, outcome
     )
 
 
-def test_follow_up_complete_hints_once_after_commit(personas, django_capture_on_commit_callbacks):
+def test_follow_up_complete_hints_partner_pages_only_once_after_commit(personas, django_capture_on_commit_callbacks):
     referral = reach(personas, S.FOLLOW_UP)
     follow_up = FollowUp.objects.get(referral=referral)
 
@@ -181,7 +250,7 @@ def test_follow_up_complete_hints_once_after_commit(personas, django_capture_on_
     )
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=False))
 
 
 def test_follow_up_complete_rolled_back_sends_no_hint_and_leaves_it_open(personas, django_capture_on_commit_callbacks):

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.models import ClinicalNote, ReferralEvent
+from referrals import events
+from referrals.errors import Refused
+from referrals.models import ClinicalNote
 from referrals.services import referral_add_information
 from tests.referrals.services import (
     S,
@@ -38,11 +40,11 @@ def test_officer_adds_information_to_an_open_request_as_a_partner_side_note(pers
     addendum = ClinicalNote.objects.get(referral=referral, kind=ClinicalNote.Kind.OFFICER_ADDENDUM)
     assert (addendum.author, addendum.text) == (officer, TEXT)
     referral.refresh_from_db()
-    assert referral.state == source
+    assert referral.co_response.state == source
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.INFO_ADDED,
+        kind=events.INFO_ADDED,
         actor=officer,
         from_state="",
         to_state=source,
@@ -58,14 +60,14 @@ def test_adding_information_to_an_ended_request_is_refused(personas, source, mes
     assert_refused(lambda: _add(personas, referral), referral, message)
 
 
-@pytest.mark.parametrize("username", ["officer.d4", "sergeant.b2", "clinician.b2"])
+@pytest.mark.parametrize("username", ["officer.d4", "sergeant.b2", "clinician.b2", "clinician.supervisor"])
 def test_adding_information_by_anyone_but_the_filing_officer_is_refused(personas, username):
     referral = reach(personas, S.REQUESTED)
 
     assert_refused(
         lambda: _add(personas, referral, actor=username),
         referral,
-        "Only the officer who filed a request can add information to it.",
+        Refused("Only the officer who filed a request can add information to it."),
     )
 
 
@@ -82,7 +84,7 @@ def test_add_information_hints_once_after_commit(personas, django_capture_on_com
     _, hint, calls_before_commit = run_and_commit(django_capture_on_commit_callbacks, lambda: _add(personas, referral))
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=True))
 
 
 def test_add_information_rolled_back_sends_no_hint_and_leaves_no_note(personas, django_capture_on_commit_callbacks):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from referrals.models import PoliceStatus, ReferralEvent
-from referrals.services import referral_arrive
+from referrals.errors import Refused
+from referrals.models import Phase, PoliceStatus
+from referrals.workflows.co_response import kinds
+from referrals.workflows.co_response.services import referral_arrive
 from tests.referrals.services import (
     S,
     assert_one_event,
@@ -17,7 +20,7 @@ from tests.referrals.services import (
 
 pytestmark = pytest.mark.django_db
 
-NOT_ASSIGNEE = "Only the clinician who accepted this request can do that."
+NOT_ASSIGNEE = Refused("Only the clinician who accepted this request can do that.")
 ALLOWED = [S.ACCEPTED, S.EN_ROUTE]
 REFUSED = {
     S.REQUESTED: NOT_ASSIGNEE,
@@ -40,13 +43,13 @@ def test_arrive_moves_an_accepted_or_en_route_request_on_scene(personas, source)
     referral_arrive(referral=referral, actor=clinician)
 
     referral.refresh_from_db()
-    assert referral.state == S.ON_SCENE
-    assert referral.police_status == PoliceStatus.ON_SCENE
-    assert referral.eta_at is None
+    assert referral.co_response.state == S.ON_SCENE
+    assert (referral.police_status, referral.phase, referral.status_note) == (PoliceStatus.ON_SCENE, Phase.ACTIVE, "")
+    assert referral.co_response.eta_at is None
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.ON_SCENE,
+        kind=kinds.ON_SCENE,
         actor=clinician,
         from_state=source,
         to_state=S.ON_SCENE,
@@ -76,7 +79,7 @@ def test_arrive_hints_once_after_commit(personas, django_capture_on_commit_callb
     )
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=True))
 
 
 def test_arrive_rolled_back_sends_no_hint_and_changes_nothing(personas, django_capture_on_commit_callbacks):
@@ -90,6 +93,10 @@ def test_arrive_rolled_back_sends_no_hint_and_changes_nothing(personas, django_c
     hint.assert_not_called()
     assert callbacks == []
     referral.refresh_from_db()
-    assert referral.state == S.EN_ROUTE
-    assert referral.eta_at is not None
+    assert referral.co_response.state == S.EN_ROUTE
+    assert referral.co_response.eta_at is not None
+    assert (referral.police_status, referral.status_note) == (
+        PoliceStatus.EN_ROUTE,
+        f"ETA {timezone.localtime(referral.co_response.eta_at):%H:%M}",
+    )
     assert len(events_of(referral)) == events_before

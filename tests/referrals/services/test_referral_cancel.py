@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.models import PoliceStatus, ReferralEvent
-from referrals.services import referral_cancel
+from referrals import events
+from referrals.errors import Refused
+from referrals.models import Phase, PoliceStatus
+from referrals.workflows.co_response.services import referral_cancel
 from tests.referrals.services import (
     S,
     assert_one_event,
@@ -38,14 +40,14 @@ def test_cancel_by_the_filing_officer_ends_a_waiting_request(personas, source):
     referral_cancel(referral=referral, actor=officer)
 
     referral.refresh_from_db()
-    assert referral.state == S.CANCELLED
-    assert referral.police_status == PoliceStatus.CANCELLED
+    assert referral.co_response.state == S.CANCELLED
+    assert (referral.police_status, referral.phase) == (PoliceStatus.CANCELLED, Phase.ENDED)
     assert referral.ended_at is not None
-    assert referral.acceptance_due_at is None
+    assert referral.due_at is None
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.CANCELLED,
+        kind=events.CANCELLED,
         actor=officer,
         from_state=source,
         to_state=S.CANCELLED,
@@ -67,7 +69,7 @@ def test_cancel_by_anyone_but_the_filing_officer_is_refused(personas, username):
     assert_refused(
         lambda: referral_cancel(referral=referral, actor=personas[username]),
         referral,
-        "Only the officer who filed a request can cancel it.",
+        Refused("Only the officer who filed a request can cancel it."),
     )
 
 
@@ -79,7 +81,7 @@ def test_cancel_hints_once_after_commit(personas, django_capture_on_commit_callb
     )
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=True))
 
 
 def test_cancel_rolled_back_sends_no_hint_and_changes_nothing(personas, django_capture_on_commit_callbacks):
@@ -92,5 +94,9 @@ def test_cancel_rolled_back_sends_no_hint_and_changes_nothing(personas, django_c
     hint.assert_not_called()
     assert callbacks == []
     referral.refresh_from_db()
-    assert (referral.state, referral.ended_at) == (S.REQUESTED, None)
+    assert (referral.co_response.state, referral.police_status, referral.ended_at) == (
+        S.REQUESTED,
+        PoliceStatus.RECEIVED,
+        None,
+    )
     assert len(events_of(referral)) == 2

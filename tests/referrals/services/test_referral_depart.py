@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from referrals.models import PoliceStatus, ReferralEvent
-from referrals.services import referral_depart
+from referrals.errors import Refused
+from referrals.models import Phase, PoliceStatus
+from referrals.workflows.co_response import kinds
+from referrals.workflows.co_response.services import referral_depart
 from tests.referrals.services import (
     S,
     assert_one_event,
@@ -20,7 +22,7 @@ from tests.referrals.services import (
 
 pytestmark = pytest.mark.django_db
 
-NOT_ASSIGNEE = "Only the clinician who accepted this request can do that."
+NOT_ASSIGNEE = Refused("Only the clinician who accepted this request can do that.")
 REFUSED = {
     S.REQUESTED: NOT_ASSIGNEE,
     S.ESCALATED: NOT_ASSIGNEE,
@@ -44,14 +46,17 @@ def test_depart_moves_an_accepted_request_en_route_with_an_eta(personas, eta_min
     referral_depart(referral=referral, actor=clinician, eta_minutes=eta_minutes)
 
     referral.refresh_from_db()
-    assert referral.state == S.EN_ROUTE
-    assert referral.police_status == PoliceStatus.EN_ROUTE
-    assert before + timedelta(minutes=eta_minutes) <= referral.eta_at
-    assert referral.eta_at <= timezone.now() + timedelta(minutes=eta_minutes)
+    eta_at = referral.co_response.eta_at
+    assert referral.co_response.state == S.EN_ROUTE
+    assert (referral.police_status, referral.phase) == (PoliceStatus.EN_ROUTE, Phase.ACTIVE)
+    assert before + timedelta(minutes=eta_minutes) <= eta_at
+    assert eta_at <= timezone.now() + timedelta(minutes=eta_minutes)
+    # Police read the arrival time beside the status, never anything clinical.
+    assert referral.status_note == f"ETA {timezone.localtime(eta_at):%H:%M}"
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.EN_ROUTE,
+        kind=kinds.EN_ROUTE,
         actor=clinician,
         from_state=S.ACCEPTED,
         to_state=S.EN_ROUTE,
@@ -98,7 +103,7 @@ def test_depart_hints_once_after_commit(personas, django_capture_on_commit_callb
     )
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=True))
 
 
 def test_depart_rolled_back_sends_no_hint_and_changes_nothing(personas, django_capture_on_commit_callbacks):
@@ -113,5 +118,6 @@ def test_depart_rolled_back_sends_no_hint_and_changes_nothing(personas, django_c
     hint.assert_not_called()
     assert callbacks == []
     referral.refresh_from_db()
-    assert (referral.state, referral.eta_at) == (S.ACCEPTED, None)
+    assert (referral.co_response.state, referral.co_response.eta_at) == (S.ACCEPTED, None)
+    assert (referral.police_status, referral.status_note) == (PoliceStatus.ACCEPTED, "")
     assert len(events_of(referral)) == events_before

@@ -7,16 +7,12 @@ import pytest
 from django.utils import timezone
 
 from districts.models import District
-from referrals.models import (
-    ClinicalRecord,
-    CoResponseState,
-    Program,
-    Referral,
-    ReferralEvent,
-    Subject,
-    Urgency,
-)
-from referrals.services import ReferralError, referral_file
+from programs.models import Program
+from referrals import events
+from referrals.errors import ReferralError
+from referrals.models import Phase, PoliceStatus, Referral, ReferralEvent, Subject, Urgency
+from referrals.services import referral_file
+from referrals.workflows.co_response.models import ClinicalRecord, CoResponseCase, CoResponseState
 from tests.referrals.services import (
     CIRCUMSTANCES,
     SUBJECT_NAME,
@@ -43,7 +39,9 @@ def test_file_creates_a_requested_referral_with_its_subject_and_an_empty_clinica
 
     assert created is True
     referral.refresh_from_db()
-    assert referral.state == CoResponseState.REQUESTED
+    assert referral.co_response.state == CoResponseState.REQUESTED
+    assert (referral.police_status, referral.phase, referral.status_note) == (PoliceStatus.RECEIVED, Phase.WAITING, "")
+    assert (referral.workflow, referral.assignee) == ("co_response", None)
     assert referral.officer == personas["officer.b2"]
     assert referral.program == co_response()
     assert referral.urgency == Urgency.ON_SCENE_NOW
@@ -61,17 +59,17 @@ def test_file_routes_to_the_partner_team_of_the_district_with_an_acceptance_dead
     assert referral.team == team_of("C11")
     assert referral.district.code == "C11"
     minutes = co_response().acceptance_minutes
-    assert before + timedelta(minutes=minutes) <= referral.acceptance_due_at
-    assert referral.acceptance_due_at <= timezone.now() + timedelta(minutes=minutes)
+    assert before + timedelta(minutes=minutes) <= referral.due_at
+    assert referral.due_at <= timezone.now() + timedelta(minutes=minutes)
 
 
 def test_file_writes_a_police_visible_filed_event_and_a_hidden_routed_event(personas):
     referral, _ = _file(personas)
 
-    events = events_of(referral)
-    assert [(e.kind, e.from_state, e.to_state, e.police_visible, e.actor) for e in events] == [
-        (ReferralEvent.Kind.FILED, "", CoResponseState.REQUESTED, True, personas["officer.b2"]),
-        (ReferralEvent.Kind.ROUTED, "", CoResponseState.REQUESTED, False, None),
+    timeline = events_of(referral)
+    assert [(e.kind, e.from_state, e.to_state, e.police_visible, e.actor) for e in timeline] == [
+        (events.FILED, "", CoResponseState.REQUESTED, True, personas["officer.b2"]),
+        (events.ROUTED, "", CoResponseState.REQUESTED, False, None),
     ]
 
 
@@ -108,15 +106,16 @@ def test_file_with_a_key_already_used_by_another_officer_is_refused(personas):
     assert snapshot(first) == before
 
 
-def test_file_is_refused_for_a_program_that_is_not_co_response(personas):
+def test_file_is_refused_for_a_program_whose_workflow_is_not_built_yet(personas):
     new = new_referral()
-    new.program = Program.objects.get(slug="youthconnect")
+    new.program = Program.objects.get(slug="youthconnect")  # casework: no workflow module registered yet
 
     with pytest.raises(ReferralError) as error:
         referral_file(new=new, officer=personas["officer.b2"])
 
-    assert str(error.value) == "That program does not take co-response requests."
+    assert str(error.value) == "That program does not take requests."
     assert Referral.objects.count() == 0
+    assert CoResponseCase.objects.count() == 0
     assert ReferralEvent.objects.count() == 0
 
 
@@ -126,7 +125,7 @@ def test_file_is_refused_for_an_inactive_program(personas):
     with pytest.raises(ReferralError) as error:
         _file(personas)
 
-    assert str(error.value) == "That program does not take co-response requests."
+    assert str(error.value) == "That program does not take requests."
     assert Referral.objects.count() == 0
 
 
@@ -152,6 +151,7 @@ def test_file_hints_once_after_commit(personas, django_capture_on_commit_callbac
         team_group_ids={team_of("B2").group_id},
         user_ids={personas["officer.b2"].pk},
         organisation_id=co_response().organisation_id,
+        district_ids={referral.district_id},
         sequence=filed.pk,
     )
 
@@ -162,4 +162,5 @@ def test_file_rolled_back_sends_no_hint_and_leaves_no_referral(personas, django_
     hint.assert_not_called()
     assert callbacks == []
     assert Referral.objects.count() == 0
+    assert CoResponseCase.objects.count() == 0
     assert ReferralEvent.objects.count() == 0

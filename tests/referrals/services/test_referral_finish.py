@@ -5,8 +5,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from referrals.models import CONNECTED_DISPOSITIONS, Disposition, FollowUp, PoliceStatus, ReferralEvent
-from referrals.services import clinical_disposition_record, follow_up_add, follow_up_complete, referral_finish
+from referrals import events, policy
+from referrals.errors import Refused
+from referrals.models import Phase, PoliceStatus
+from referrals.workflows.co_response import kinds
+from referrals.workflows.co_response.models import CONNECTED_DISPOSITIONS, Disposition, FollowUp
+from referrals.workflows.co_response.services import (
+    clinical_disposition_record,
+    follow_up_add,
+    follow_up_complete,
+    referral_finish,
+)
 from tests.referrals.services import (
     S,
     assert_one_event,
@@ -16,11 +25,12 @@ from tests.referrals.services import (
     reach,
     run_and_commit,
     run_and_roll_back,
+    status_notices,
 )
 
 pytestmark = pytest.mark.django_db
 
-NOT_ASSIGNEE = "Only the clinician who accepted this request can do that."
+NOT_ASSIGNEE = Refused("Only the clinician who accepted this request can do that.")
 ACTIVE = [S.ACCEPTED, S.EN_ROUTE, S.ON_SCENE]
 REFUSED = {
     S.REQUESTED: NOT_ASSIGNEE,
@@ -56,14 +66,15 @@ def test_finish_closes_an_active_call_with_a_disposition_and_no_open_follow_up(p
     referral_finish(referral=referral, actor=clinician)
 
     referral.refresh_from_db()
-    assert referral.state == S.CLOSED
-    assert referral.closed_connected is True
+    assert referral.co_response.state == S.CLOSED
+    assert referral.co_response.connected is True
+    assert (referral.police_status, referral.phase) == (PoliceStatus.CLOSED_CONNECTED, Phase.ENDED)
     assert referral.ended_at is not None
-    assert referral.eta_at is None
+    assert (referral.co_response.eta_at, referral.status_note) == (None, "")
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.CLOSED,
+        kind=events.CLOSED,
         actor=clinician,
         from_state=source,
         to_state=S.CLOSED,
@@ -81,13 +92,14 @@ def test_finish_with_an_open_follow_up_moves_the_call_to_follow_up(personas, sou
     referral_finish(referral=referral, actor=clinician)
 
     referral.refresh_from_db()
-    assert referral.state == S.FOLLOW_UP
-    assert referral.police_status == PoliceStatus.CLOSED_CONNECTED
+    assert referral.co_response.state == S.FOLLOW_UP
+    # The call is over for police; the partner still has work to do.
+    assert (referral.police_status, referral.phase) == (PoliceStatus.CLOSED_CONNECTED, Phase.ACTIVE)
     assert referral.ended_at is None
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.FOLLOW_UP,
+        kind=kinds.FOLLOW_UP,
         actor=clinician,
         from_state=source,
         to_state=S.FOLLOW_UP,
@@ -105,12 +117,13 @@ def test_finish_closes_a_follow_up_once_every_follow_up_is_done(personas):
     referral_finish(referral=referral, actor=clinician)
 
     referral.refresh_from_db()
-    assert referral.state == S.CLOSED
+    assert referral.co_response.state == S.CLOSED
+    assert (referral.police_status, referral.phase) == (PoliceStatus.CLOSED_CONNECTED, Phase.ENDED)
     assert referral.ended_at is not None
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.CLOSED,
+        kind=events.CLOSED,
         actor=clinician,
         from_state=S.FOLLOW_UP,
         to_state=S.CLOSED,
@@ -119,10 +132,12 @@ def test_finish_closes_a_follow_up_once_every_follow_up_is_done(personas):
 
 
 def test_finish_is_refused_on_a_follow_up_with_a_follow_up_still_open(personas):
+    clinician = personas["clinician.b2"]
     referral = reach(personas, S.FOLLOW_UP)
 
+    assert policy.can(clinician, "finish", referral) is False
     assert_refused(
-        lambda: referral_finish(referral=referral, actor=personas["clinician.b2"]),
+        lambda: referral_finish(referral=referral, actor=clinician),
         referral,
         "Complete the open follow-ups before closing.",
     )
@@ -130,13 +145,26 @@ def test_finish_is_refused_on_a_follow_up_with_a_follow_up_still_open(personas):
 
 @pytest.mark.parametrize("source", ACTIVE)
 def test_finish_without_a_disposition_is_refused(personas, source):
+    clinician = personas["clinician.b2"]
     referral = reach(personas, source)
 
+    assert policy.can(clinician, "finish", referral) is False
     assert_refused(
-        lambda: referral_finish(referral=referral, actor=personas["clinician.b2"]),
+        lambda: referral_finish(referral=referral, actor=clinician),
         referral,
         "Record a disposition before closing.",
     )
+
+
+def test_finish_is_offered_once_it_can_succeed(personas):
+    clinician = personas["clinician.b2"]
+    referral = reach(personas, S.ON_SCENE)
+    assert "finish" not in policy.allowed_actions(clinician, referral, side="partner")
+
+    clinical_disposition_record(referral=referral, actor=clinician, disposition=Disposition.STABILISED)
+
+    assert policy.can(clinician, "finish", referral) is True
+    assert "finish" in policy.allowed_actions(clinician, referral, side="partner")
 
 
 @pytest.mark.parametrize(("source", "message"), REFUSED.items())
@@ -161,8 +189,44 @@ def test_finish_tells_police_connected_only_for_a_connecting_disposition(persona
 
     referral.refresh_from_db()
     connected = disposition in CONNECTED_DISPOSITIONS
-    assert referral.closed_connected is connected
+    assert referral.co_response.connected is connected
     assert referral.police_status == (PoliceStatus.CLOSED_CONNECTED if connected else PoliceStatus.CLOSED_NOT_CONNECTED)
+
+
+@pytest.mark.parametrize(
+    ("disposition", "status"),
+    [
+        (Disposition.UNABLE_TO_LOCATE, PoliceStatus.CLOSED_NOT_CONNECTED),
+        (Disposition.ARREST, PoliceStatus.CLOSED_NOT_CONNECTED),
+        (Disposition.STABILISED, PoliceStatus.CLOSED_CONNECTED),
+        (Disposition.REFERRED, PoliceStatus.CLOSED_CONNECTED),
+    ],
+)
+def test_police_status_never_moves_backwards_through_follow_ups_and_the_officer_is_told_once(
+    personas, disposition, status
+):
+    clinician, officer = personas["clinician.b2"], personas["officer.b2"]
+    referral = _disposed(personas, S.ON_SCENE, disposition)
+    _add_follow_up(personas, referral)
+    _add_follow_up(personas, referral)
+    notices_before = status_notices(referral, officer)
+
+    referral_finish(referral=referral, actor=clinician)
+
+    referral.refresh_from_db()
+    assert (referral.co_response.state, referral.police_status, referral.phase) == (S.FOLLOW_UP, status, Phase.ACTIVE)
+
+    for follow_up in FollowUp.objects.filter(referral=referral):
+        follow_up_complete(follow_up=follow_up, actor=clinician, outcome=FollowUp.Outcome.NOT_REACHED)
+        referral.refresh_from_db()
+        assert referral.police_status == status
+    referral_finish(referral=referral, actor=clinician)
+
+    referral.refresh_from_db()
+    assert (referral.co_response.state, referral.police_status, referral.phase) == (S.CLOSED, status, Phase.ENDED)
+    assert referral.co_response.connected is (status == PoliceStatus.CLOSED_CONNECTED)
+    label = PoliceStatus(status).label
+    assert status_notices(referral, officer)[len(notices_before) :] == [f"Request {referral.public_id}: {label}."]
 
 
 def test_finish_hints_once_after_commit(personas, django_capture_on_commit_callbacks):
@@ -173,7 +237,7 @@ def test_finish_hints_once_after_commit(personas, django_capture_on_commit_callb
     )
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=True))
 
 
 def test_finish_rolled_back_sends_no_hint_and_changes_nothing(personas, django_capture_on_commit_callbacks):
@@ -187,5 +251,6 @@ def test_finish_rolled_back_sends_no_hint_and_changes_nothing(personas, django_c
     hint.assert_not_called()
     assert callbacks == []
     referral.refresh_from_db()
-    assert (referral.state, referral.closed_connected, referral.ended_at) == (S.ON_SCENE, None, None)
+    assert (referral.co_response.state, referral.co_response.connected) == (S.ON_SCENE, None)
+    assert (referral.police_status, referral.phase, referral.ended_at) == (PoliceStatus.ON_SCENE, Phase.ACTIVE, None)
     assert len(events_of(referral)) == events_before

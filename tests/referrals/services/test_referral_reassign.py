@@ -4,8 +4,11 @@ from unittest import mock
 
 import pytest
 
-from referrals.models import ClinicalNote, ReferralEvent
-from referrals.services import hints, referral_reassign
+from notifications import hints
+from referrals import events
+from referrals.errors import Refused
+from referrals.models import ClinicalNote, PoliceStatus
+from referrals.workflows.co_response.services import referral_reassign
 from tests.referrals.services import (
     S,
     assert_one_event,
@@ -30,6 +33,7 @@ REFUSED = {
     S.DECLINED: NOT_ACCEPTED,
     S.CANCELLED: NOT_ACCEPTED,
 }
+SUPERVISOR_ONLY = Refused("Only a supervisor of the partner can do that.")
 REASON = "Jordan's shift ended; Priya takes over."
 
 
@@ -37,10 +41,8 @@ def patched_user_changed():
     return mock.patch.object(hints, "user_changed")
 
 
-def _reassign(personas, referral, *, to="clinician.c11", reason=REASON):
-    return referral_reassign(
-        referral=referral, actor=personas["clinician.supervisor"], clinician=personas[to], reason=reason
-    )
+def _reassign(personas, referral, *, to="clinician.c11", reason=REASON, by="clinician.supervisor"):
+    return referral_reassign(referral=referral, actor=personas[by], clinician=personas[to], reason=reason)
 
 
 @pytest.mark.parametrize("source", ALLOWED)
@@ -52,12 +54,12 @@ def test_reassign_hands_an_accepted_request_to_another_clinician_in_the_same_sta
     _reassign(personas, referral)
 
     referral.refresh_from_db()
-    assert referral.accepted_by == newcomer
-    assert referral.state == source
+    assert referral.assignee == newcomer
+    assert referral.co_response.state == source
     assert_one_event(
         referral,
         events_before,
-        kind=ReferralEvent.Kind.REASSIGNED,
+        kind=events.REASSIGNED,
         actor=supervisor,
         from_state="",
         to_state=source,
@@ -71,6 +73,37 @@ def test_reassign_is_refused_unless_the_request_is_accepted_and_open(personas, s
     referral = reach(personas, source)
 
     assert_refused(lambda: _reassign(personas, referral), referral, message)
+
+
+@pytest.mark.parametrize("username", ["clinician.b2", "clinician.c11", "officer.b2", "sergeant.b2"])
+def test_only_a_supervisor_of_the_partner_can_reassign(personas, username):
+    referral = reach(personas, S.ACCEPTED)
+
+    assert_refused(lambda: _reassign(personas, referral, by=username), referral, SUPERVISOR_ONLY)
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("officer.b2", "Dana Reyes is not a clinician of BEST."),
+        ("sergeant.b2", "Maria Okafor is not a clinician of BEST."),
+        ("youth.e13", "Chris Delgado is not a clinician of BEST."),
+        ("clinician.supervisor", "Alex Moreau is not a clinician of BEST."),
+    ],
+)
+def test_reassign_to_someone_who_is_not_a_clinician_of_the_partner_is_refused(personas, username, message):
+    referral = reach(personas, S.ON_SCENE)
+
+    assert_refused(lambda: _reassign(personas, referral, to=username), referral, message)
+
+
+def test_reassign_keeps_the_police_status(personas):
+    referral = reach(personas, S.EN_ROUTE)
+
+    _reassign(personas, referral)
+
+    referral.refresh_from_db()
+    assert (referral.police_status, referral.co_response.state) == (PoliceStatus.EN_ROUTE, S.EN_ROUTE)
 
 
 def test_reassign_to_the_clinician_who_holds_it_is_refused(personas):
@@ -122,7 +155,7 @@ def test_reassign_hints_once_after_commit_and_tells_the_previous_clinician(
         )
 
     assert calls_before_commit == 0
-    hint.assert_called_once_with(**expected_hint(referral))
+    hint.assert_called_once_with(**expected_hint(referral, police=True, extra_user_ids=(personas["clinician.b2"].pk,)))
     user_changed.assert_called_once_with(user_id=personas["clinician.b2"].pk)
 
 
@@ -137,6 +170,6 @@ def test_reassign_rolled_back_sends_no_hint_and_changes_nothing(personas, django
     user_changed.assert_not_called()
     assert callbacks == []
     referral.refresh_from_db()
-    assert referral.accepted_by == personas["clinician.b2"]
+    assert referral.assignee == personas["clinician.b2"]
     assert user_grants(referral) == [(personas["clinician.b2"].pk, "change_clinical")]
     assert len(events_of(referral)) == events_before
