@@ -174,11 +174,14 @@ def pages() -> dict[str, dict]:
     """Every measured page: who asks for it and how."""
     from districts.models import District
     from referrals.models import Referral
+    from referrals.workflows.co_response.models import CoResponseState
 
     b2 = District.objects.get(code="B2")
     # Filed into C11 (a one-clinician team on shift): the B2 queue measured below keeps its size during the run.
     c11 = District.objects.get(code="C11")
-    case = Referral.objects.filter(district=b2, state="closed").order_by("-pk").first()  # in the B2 team's grants
+    case = (  # in the B2 team's grants
+        Referral.objects.filter(district=b2, co_response__state=CoResponseState.CLOSED).order_by("-pk").first()
+    )
     return {
         "healthz": {"path": "/healthz", "user": None},
         "file_request": {"method": "FILE", "user": "officer.b2", "district_id": c11.pk},
@@ -227,12 +230,12 @@ def sweep_due(count: int) -> dict:
     from django.utils import timezone
 
     from bench.seed import due_referrals_add
-    from referrals.models import WAITING_STATES, Referral
+    from referrals.models import Phase, Referral
     from routing.deadlines import sweep_all
 
     due_referrals_add(count)
     now = timezone.now()  # one sweep instant: the deadlines it sets are in the future of it, as in production
-    due = Referral.objects.filter(state__in=WAITING_STATES, acceptance_due_at__lte=now).count()
+    due = Referral.objects.filter(phase=Phase.WAITING, due_at__lte=now).count()
     started = time.perf_counter()
     total = 0
     while True:
@@ -316,7 +319,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     demo_seed(password="bench-password-not-used", with_requests=False)  # noqa: S106 - sessions are made directly
-    from referrals.models import Program
+    from programs.models import Program
 
     Program.objects.filter(slug="co-response").update(acceptance_minutes=10)  # production's default, not the demo's
     bench_clinicians(SOCKETS)

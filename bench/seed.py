@@ -1,6 +1,7 @@
 """Bulk data for the benchmark: referrals with events, notes, follow-ups and permission rows in realistic ratios.
 
-Per referral: a subject and a clinical record (always), about five events, one note, one team grant and, once
+Per referral: the envelope and its co-response case (its state, and the police-visible status and phase that state
+maps to), a subject and a clinical record (always), about five events, one note, one team grant and, once
 accepted, a clinician's grant; a follow-up on one in five. Most referrals are long closed; a few hundred wait
 in queues, spread over the twelve districts, as on a busy evening.
 """
@@ -19,15 +20,12 @@ from django.utils import timezone
 from accounts.models import Organisation, Role, Team
 from accounts.services import membership_create, team_get_or_create
 from districts.models import District
+from programs.models import Program, Workflow
+from referrals import events
 from referrals.models import (
-    OPEN_STATES,
     URGENCY_RANK,
     ClinicalNote,
-    ClinicalRecord,
-    CoResponseState,
-    Disposition,
-    FollowUp,
-    Program,
+    Phase,
     Referral,
     ReferralEvent,
     ReferralGroupObjectPermission,
@@ -35,6 +33,17 @@ from referrals.models import (
     Subject,
     Urgency,
 )
+from referrals.workflows.co_response.models import (
+    ACTIVE_STATES,
+    ENDED_STATES,
+    ClinicalRecord,
+    CoResponseCase,
+    CoResponseState,
+    DeclineReason,
+    Disposition,
+    FollowUp,
+)
+from referrals.workflows.co_response.spec import police_status
 from routing.models import Shift
 from routing.services import shift_create
 
@@ -81,8 +90,14 @@ def _chunks(rows: list, size: int = BATCH):
         yield rows[start : start + size]
 
 
+def _envelope_status(state: str, connected: bool | None) -> tuple[str, str]:
+    """The police-visible status and phase the co-response workflow stores for ``state`` (its own mapping)."""
+    return police_status(CoResponseCase(state=state, connected=connected))
+
+
 def referrals_add(count: int, *, seed: int = 7) -> None:
-    """Add ``count`` referrals (and their partner-side rows) in bulk. Not through the services: this is load."""
+    """Add ``count`` referrals (and their workflow and partner-side rows) in bulk. Not through the services: this is
+    load."""
     rng = random.Random(seed + Referral.objects.count())
     User = get_user_model()
     program = Program.objects.get(slug="co-response")
@@ -97,9 +112,10 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
     view_clinical = Permission.objects.get(codename="view_clinical")
     change_clinical = Permission.objects.get(codename="change_clinical")
     now = timezone.now()
-    open_left = max(0, OPEN_NOW - Referral.objects.filter(state__in=OPEN_STATES).count())
+    open_left = max(0, OPEN_NOW - Referral.objects.exclude(phase=Phase.ENDED).count())
     with transaction.atomic():
         referrals = []
+        cases: dict[str, CoResponseCase] = {}  # by public id: the case row of each referral, saved after it
         for _ in range(count):
             district = rng.choice(districts)
             # Only this evening's requests can still be open: at any size, the same few hundred wait or are held,
@@ -117,18 +133,29 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
             created = now - timedelta(minutes=rng.randint(1, 60 * 24 * 365))
             if state == CoResponseState.REQUESTED:
                 created = now - timedelta(minutes=rng.randint(1, 9))
-            elif state in (CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE, CoResponseState.ON_SCENE):
+            elif state in ACTIVE_STATES:
                 created = now - timedelta(minutes=rng.randint(10, 180))
             urgency = rng.choice(list(Urgency))
-            accepted = state in (CoResponseState.ACCEPTED, CoResponseState.EN_ROUTE, CoResponseState.ON_SCENE) or (
-                state == CoResponseState.CLOSED
-            )
+            accepted = state in ACTIVE_STATES or state == CoResponseState.CLOSED
             clinician = rng.choice(clinicians[district] or [fallback_clinician]) if accepted else None
+            connected = True if state == CoResponseState.CLOSED else None
+            eta_at = now + timedelta(minutes=rng.randint(5, 30)) if state == CoResponseState.EN_ROUTE else None
+            decline_reason = DeclineReason.CAPACITY if state == CoResponseState.DECLINED else ""
+            status, phase = _envelope_status(state, connected)
+            status_note = ""
+            if eta_at is not None:
+                status_note = f"ETA {timezone.localtime(eta_at):%H:%M}"
+            elif decline_reason:
+                status_note = f"Declined: {DeclineReason(decline_reason).label}"
+            public_id = Referral.new_public_id()
+            while public_id in cases:  # 100,000 random ids of 7 characters collide now and then
+                public_id = Referral.new_public_id()
             referrals.append(
                 Referral(
-                    public_id=Referral.new_public_id(),
+                    public_id=public_id,
                     idempotency_key=uuid.uuid4(),
                     program=program,
+                    workflow=Workflow.CO_RESPONSE,
                     district=district,
                     team=teams[district.pk],
                     urgency=urgency,
@@ -137,14 +164,18 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
                     reason_codes=rng.sample(["suicidal", "psychosis", "welfare_check", "homelessness"], 2),
                     officer=rng.choice(officers),
                     officer_district=district,
-                    state=state,
-                    accepted_by=clinician,
+                    assignee=clinician,
+                    police_status=status,
+                    phase=phase,
+                    status_note=status_note,
+                    due_at=created + timedelta(minutes=10) if state == CoResponseState.REQUESTED else None,
                     accepted_at=created + timedelta(minutes=4) if accepted else None,
-                    closed_connected=True if state == CoResponseState.CLOSED else None,
-                    ended_at=created + timedelta(hours=2) if state in ENDED else None,
-                    acceptance_due_at=created + timedelta(minutes=10) if state == CoResponseState.REQUESTED else None,
+                    ended_at=created + timedelta(hours=2) if state in ENDED_STATES else None,
                     created_at=created,
                 )
+            )
+            cases[public_id] = CoResponseCase(
+                state=state, eta_at=eta_at, decline_reason=decline_reason, connected=connected
             )
         # A year of history: created_at is auto_now_add, so let bulk_create keep the times given here.
         created_at = Referral._meta.get_field("created_at")
@@ -154,35 +185,40 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
                 Referral.objects.bulk_create(chunk)
         finally:
             created_at.auto_now_add = True
+        # The rows just made are the newest ``count`` (one transaction); an IN of 100,000 ids is too long for SQLite.
         saved = list(
-            Referral.objects.order_by("-pk").values_list("pk", "state", "accepted_by_id", "team__group_id")[:count]
+            Referral.objects.order_by("-pk").values_list("pk", "public_id", "assignee_id", "team__group_id")[:count]
         )
-        rows_subject, rows_record, rows_event, rows_note, rows_follow, rows_gperm, rows_uperm = ([] for _ in range(7))
-        for pk, state, accepted_by_id, group_id in saved:
+        rows_case, rows_subject, rows_record, rows_event, rows_note, rows_follow, rows_gperm, rows_uperm = (
+            [] for _ in range(8)
+        )
+        for pk, public_id, assignee_id, group_id in saved:
+            case = cases[public_id]
+            case.referral_id = pk
+            rows_case.append(case)
+            state = case.state
             rows_subject.append(Subject(referral_id=pk, name="Bench Person", approximate_age=rng.randint(14, 80)))
             disposition = Disposition.STABILISED if state == CoResponseState.CLOSED else ""
             rows_record.append(ClinicalRecord(referral_id=pk, disposition=disposition))
-            officer_kinds = ["filed", "routed"]
-            if accepted_by_id:
-                officer_kinds += ["accepted", "en_route", "on_scene"]
+            kinds = ["filed", "routed"]
+            if assignee_id:
+                kinds += ["accepted", "en_route", "on_scene"]
             if state == CoResponseState.CLOSED:
-                officer_kinds += ["disposition", "closed"]
-            for kind in officer_kinds:
+                kinds += ["disposition", "closed"]
+            for kind in kinds:
                 rows_event.append(
                     ReferralEvent(
                         referral_id=pk,
                         kind=kind,
                         to_state=state,
-                        police_visible=kind not in ("routed", "disposition"),
+                        police_visible=events.is_police_visible(kind),
                         message="",
                     )
                 )
-            if accepted_by_id:
-                rows_note.append(ClinicalNote(referral_id=pk, author_id=accepted_by_id, text="Bench note."))
+            if assignee_id:
+                rows_note.append(ClinicalNote(referral_id=pk, author_id=assignee_id, text="Bench note."))
                 rows_uperm.append(
-                    ReferralUserObjectPermission(
-                        content_object_id=pk, user_id=accepted_by_id, permission=change_clinical
-                    )
+                    ReferralUserObjectPermission(content_object_id=pk, user_id=assignee_id, permission=change_clinical)
                 )
                 if rng.random() < 0.2:
                     rows_follow.append(
@@ -191,13 +227,15 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
                             kind=FollowUp.Kind.PHONE_CALL,
                             due_at=now + timedelta(days=rng.randint(-30, 30)),
                             done_at=now if state == CoResponseState.CLOSED else None,
-                            created_by_id=accepted_by_id,
+                            created_by_id=assignee_id,
                         )
                     )
             rows_gperm.append(
                 ReferralGroupObjectPermission(content_object_id=pk, group_id=group_id, permission=view_clinical)
             )
+        assert len(rows_case) == count, "every referral seeded needs its co-response case"
         for model, rows in [
+            (CoResponseCase, rows_case),
             (Subject, rows_subject),
             (ClinicalRecord, rows_record),
             (ReferralEvent, rows_event),
@@ -218,6 +256,7 @@ def due_referrals_add(count: int, *, overdue_by: timedelta = timedelta(minutes=5
     view_clinical = Permission.objects.get(codename="view_clinical")
     teams = {d.pk: team_get_or_create(organisation=program.organisation, district=d) for d in districts}
     due = timezone.now() - overdue_by
+    status, phase = _envelope_status(CoResponseState.REQUESTED, None)
     with transaction.atomic():
         rows = []
         for number in range(count):
@@ -227,18 +266,24 @@ def due_referrals_add(count: int, *, overdue_by: timedelta = timedelta(minutes=5
                     public_id=Referral.new_public_id(),
                     idempotency_key=uuid.uuid4(),
                     program=program,
+                    workflow=Workflow.CO_RESPONSE,
                     district=district,
                     team=teams[district.pk],
                     urgency=Urgency.WITHIN_HOUR,
                     urgency_rank=URGENCY_RANK[Urgency.WITHIN_HOUR],
                     officer=officer,
-                    acceptance_due_at=due,
+                    police_status=status,
+                    phase=phase,
+                    due_at=due,
                 )
             )
         for chunk in _chunks(rows):
             Referral.objects.bulk_create(chunk)
-        pks = list(Referral.objects.filter(acceptance_due_at=due).values_list("pk", "team__group_id"))
+        pks = list(Referral.objects.filter(due_at=due).values_list("pk", "team__group_id"))
         for chunk in _chunks(pks):
+            CoResponseCase.objects.bulk_create(
+                [CoResponseCase(referral_id=pk, state=CoResponseState.REQUESTED) for pk, _ in chunk]
+            )
             Subject.objects.bulk_create([Subject(referral_id=pk) for pk, _ in chunk])
             ClinicalRecord.objects.bulk_create([ClinicalRecord(referral_id=pk) for pk, _ in chunk])
             ReferralGroupObjectPermission.objects.bulk_create(

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Organisation, Team
-from referrals.models import Program
+from programs.models import Program
 
 
 def counts() -> dict[str, int]:
@@ -53,4 +53,4 @@ def test_seeded_clinician_is_in_the_role_group_and_the_district_team(settings, p
     team = Team.objects.get(organisation__short_name="BEST", district__code="B2")
     assert "Role: Clinician" in names
     assert team.group.name in names
-    assert user.has_perm("referrals.view_program")
+    assert user.has_perm("programs.view_program")

@@ -43,7 +43,7 @@ def test_officer_files_clinician_handles_officer_sees_only_status(e2e_personas, 
     officer = phone()
     officer_frames = collect_frames(officer)
     sign_in(officer, "officer.b2")
-    officer.get_by_role("link", name="New co-response request").click()
+    officer.locator("#main").get_by_role("link", name="New request").click()  # one program takes requests: its form
     officer.fill("#id_location_text", "Longfellow Bridge, Charles St side")
     officer.get_by_label("Suicidal statements").check()
     officer.get_by_label("Psychosis").check()
@@ -68,17 +68,23 @@ def test_officer_files_clinician_handles_officer_sees_only_status(e2e_personas, 
 
     # The officer's open page turns to "Accepted" by itself.
     expect(officer.locator("[data-status]")).to_have_text("Accepted", timeout=5_000)
-    expect(officer.locator("[data-clinician]")).to_have_text("Jordan Lee")
+    expect(officer.locator("[data-clinician]")).to_contain_text("Jordan Lee")
+    # Once accepted, each can call the other back.
+    expect(officer.locator("[data-clinician-phone]")).to_have_text("617-555-0142")
+    expect(clinician.locator("[data-officer-phone]")).to_have_text("617-555-0102")
     assert_not_reloaded(officer)
 
     clinician.fill("#id_eta_minutes", "12")
     clinician.get_by_role("button", name="En route").click()
     expect(officer.locator("[data-status]")).to_have_text("En route", timeout=5_000)
-    expect(officer.locator("[data-eta]")).to_be_visible()
+    expect(officer.locator("[data-status-note]")).to_have_text(re.compile(r"^ETA \d\d:\d\d$"))
 
     clinician.get_by_role("button", name="On scene").click()
     expect(officer.locator("[data-status]")).to_have_text("On scene", timeout=5_000)
 
+    # "End call" is offered once a disposition is recorded; the Section 12 fields only for a Section 12.
+    expect(clinician.get_by_role("button", name="End call")).to_have_count(0)
+    expect(clinician.get_by_label("Section 12 authorised by")).to_be_hidden()
     clinician.select_option("#id_disposition", label=DISPOSITION_LABEL)
     clinician.get_by_role("button", name="Record disposition").click()
     expect(clinician.locator("[data-disposition]")).to_have_text(DISPOSITION_LABEL)

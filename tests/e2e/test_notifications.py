@@ -15,7 +15,7 @@ def file_request(officer_username: str, district_code: str):
     from django.contrib.auth import get_user_model
 
     from districts.models import District
-    from referrals.models import Program
+    from programs.models import Program
     from referrals.services import NewReferral, referral_file
 
     officer = get_user_model().objects.get(username=officer_username)
@@ -44,7 +44,7 @@ def test_a_clinicians_bell_count_rises_without_reload(e2e_personas, phone, worke
     expect(page.locator(f"[data-ref='{referral.public_id}']")).to_be_visible()
     assert page.evaluate("window.__notReloaded === true")
     page.locator("#bell").click()
-    expect(page.get_by_text("New co-response request in B2, on scene now.")).to_be_visible()
+    expect(page.get_by_text("New Co-response (BEST) request in B2, on scene now.")).to_be_visible()
 
 
 def free_port() -> int:

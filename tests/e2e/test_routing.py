@@ -40,8 +40,9 @@ def test_a_supervisor_adds_and_removes_a_shift_on_a_laptop(e2e_personas, laptop)
 
 def test_an_unaccepted_request_escalates_into_the_fallback_queue_without_reload(e2e_personas, phone, worker_hints):
     from districts.models import District
-    from referrals.models import Program
-    from referrals.services import NewReferral, referral_file, referrals_escalate_due
+    from programs.models import Program
+    from referrals.services import NewReferral, referral_file
+    from referrals.workflows.co_response.services import referrals_escalate_due
     from routing.models import Route, RouteStep
 
     program = Program.objects.get(slug="co-response")

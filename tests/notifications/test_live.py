@@ -26,9 +26,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Team
+from districts.models import District
 from notifications import hints
 from notifications.consumers import SIGNED_OUT
-from referrals.models import Program
+from programs.models import Program
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,7 +114,9 @@ async def _connected(application, cookie: bytes):
         await socket.disconnect()
 
 
-async def _referral_changed(*, team_group_ids=(), user_ids=(), organisation_id: int, sequence: int) -> None:
+async def _referral_changed(
+    *, team_group_ids=(), user_ids=(), organisation_id: int, sequence: int, district_ids=()
+) -> None:
     # Services call it after commit, from sync code; here from the test's thread, as Django runs sync code.
     await sync_to_async(hints.referral_changed)(
         public_id=PUBLIC_ID,
@@ -121,6 +124,7 @@ async def _referral_changed(*, team_group_ids=(), user_ids=(), organisation_id: 
         user_ids=set(user_ids),
         organisation_id=organisation_id,
         sequence=sequence,
+        district_ids=set(district_ids),
     )
 
 
@@ -192,6 +196,23 @@ def test_a_clinician_socket_receives_nothing_for_another_districts_team(applicat
             return nothing, await socket.receive_json_from(timeout=5)
 
     assert async_to_sync(scenario)() == (True, _hint(11))
+
+
+def test_a_police_supervisor_socket_receives_the_hint_sent_to_its_district_and_an_officer_does_not(
+    application, sign_in, ids
+):
+    b2, d4 = (District.objects.get(code=code).pk for code in ("B2", "D4"))
+    _, _, sergeant = sign_in("sergeant.b2")
+    _, _, officer = sign_in("officer.b2")
+
+    async def scenario():
+        async with _connected(application, sergeant) as supervisor, _connected(application, officer) as filer:
+            await _referral_changed(district_ids=[d4], organisation_id=ids["best"], sequence=13)
+            other_district = await supervisor.receive_nothing(timeout=0.5)
+            await _referral_changed(district_ids=[b2], organisation_id=ids["best"], sequence=14)
+            return other_district, await supervisor.receive_json_from(timeout=5), await filer.receive_nothing(0.3)
+
+    assert async_to_sync(scenario)() == (True, _hint(14), True)
 
 
 def test_logout_closes_the_users_open_socket_with_4401(application, sign_in):

@@ -1,9 +1,9 @@
 """Whatever an officer or a clinician writes about a person, none of it leaves Handoff's pages: no inbox line, outbox
 row, email, text message, websocket hint or log line carries a value of a clinical or identifying field.
 
-Each example runs a whole co-response story through referrals.services with generated free text in every such
-field, while every persona wants every kind of notice by email and by text message. The values start with "Zq" and
-a field tag, so a match is a leak and never an accident of the fixed vocabulary.
+Each example runs a whole co-response story through the shared and co-response services with generated free text in
+every such field, while every persona wants every kind of notice by email and by text message. The values start
+with "Zq" and a field tag, so a match is a leak and never an accident of the fixed vocabulary.
 """
 
 from __future__ import annotations
@@ -24,9 +24,12 @@ from hypothesis import strategies as st
 from districts.models import District
 from notifications import hints
 from notifications.models import Contact, DeliveryPreference, Kind, Notification, OutboxMessage
+from programs.models import Program
 from referrals import services
-from referrals.models import DeclineReason, Disposition, FollowUp, Program, Urgency
+from referrals.models import Urgency
 from referrals.selectors import officer_home_district
+from referrals.workflows.co_response import services as co_response
+from referrals.workflows.co_response.models import DeclineReason, Disposition, FollowUp
 
 ALPHABET = string.ascii_letters + string.digits + " .,'-éñüß"
 
@@ -84,24 +87,24 @@ def _whole_story(personas, values: dict[str, str]) -> None:
     subject = {k: values[k] for k in ("name", "language", "circumstances", "location")}
     referral = _file(officer, "B2", **subject)
     services.referral_add_information(referral=referral, actor=officer, text=values["addendum"])
-    referral = services.referral_accept(referral=referral, actor=clinician)
-    referral = services.referral_depart(referral=referral, actor=clinician, eta_minutes=15)
-    referral = services.referral_arrive(referral=referral, actor=clinician)
+    referral = co_response.referral_accept(referral=referral, actor=clinician)
+    referral = co_response.referral_depart(referral=referral, actor=clinician, eta_minutes=15)
+    referral = co_response.referral_arrive(referral=referral, actor=clinician)
     services.clinical_note_add(referral=referral, actor=clinician, text=values["note"], part2=True)
-    services.clinical_disposition_record(referral=referral, actor=clinician, disposition=Disposition.REFERRED)
-    services.follow_up_add(
+    co_response.clinical_disposition_record(referral=referral, actor=clinician, disposition=Disposition.REFERRED)
+    co_response.follow_up_add(
         referral=referral, actor=clinician, kind=FollowUp.Kind.HOME_VISIT, due_at=timezone.now() - timedelta(minutes=1)
     )
-    services.referral_reassign(referral=referral, actor=supervisor, clinician=other, reason=values["handover"])
-    services.referral_finish(referral=referral, actor=other)
-    assert services.follow_ups_remind_due(timezone.now()) == 1
+    co_response.referral_reassign(referral=referral, actor=supervisor, clinician=other, reason=values["handover"])
+    co_response.referral_finish(referral=referral, actor=other)
+    assert co_response.follow_ups_remind_due(timezone.now()) == 1
 
     second = _file(officer, "B2", **subject)
-    second = services.referral_transfer(
+    second = co_response.referral_transfer(
         referral=second, actor=supervisor, district=District.objects.get(code="C11"), reason=values["transfer"]
     )
-    assert services.referrals_escalate_due(timezone.now() + timedelta(hours=1)) == 1
-    services.referral_decline(referral=second, actor=other, reason=DeclineReason.CAPACITY)
+    assert co_response.referrals_escalate_due(timezone.now() + timedelta(hours=1)) == 1
+    co_response.referral_decline(referral=second, actor=other, reason=DeclineReason.CAPACITY)
 
 
 @pytest.mark.django_db(transaction=True)  # real commits: hints, tasks and deliveries run as in production

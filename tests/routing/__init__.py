@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from accounts.models import Organisation, Role, Team
 from accounts.services import membership_create
 from districts.models import District
+from programs.models import Program
 from referrals import services
-from referrals.models import Program, Referral, ReferralEvent, Urgency
+from referrals.models import Referral, ReferralEvent, Urgency
 from referrals.selectors import officer_home_district
 from routing.models import Route, RouteStep, Shift
 from routing.services import shift_create

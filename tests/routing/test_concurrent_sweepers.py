@@ -15,8 +15,10 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.models import Team
-from referrals.models import CoResponseState, Referral, ReferralEvent
-from referrals.services import referrals_escalate_due
+from referrals import events as kinds
+from referrals.models import Phase, PoliceStatus, Referral
+from referrals.workflows.co_response.models import CoResponseState
+from referrals.workflows.co_response.services import referrals_escalate_due
 from tests.routing import file_referral, team
 
 OVERDUE = 20
@@ -57,13 +59,14 @@ def _escalates_each_exactly_once(personas) -> None:
 
     assert sum(counts) == OVERDUE
     supervisors = team(Team.Kind.SUPERVISORS)
-    for referral in Referral.objects.filter(pk__in=[r.pk for r in referrals]).select_related("team"):
-        escalations = referral.events.filter(kind=ReferralEvent.Kind.ESCALATED)
+    for referral in Referral.objects.filter(pk__in=[r.pk for r in referrals]).select_related("team", "co_response"):
+        escalations = referral.events.filter(kind=kinds.ESCALATED)
         assert escalations.count() == 1, referral.public_id
-        assert referral.events.filter(kind=ReferralEvent.Kind.ROUTED).count() == 2  # filed, escalated once
-        assert referral.state == CoResponseState.ESCALATED
+        assert referral.events.filter(kind=kinds.ROUTED).count() == 2  # filed, escalated once
+        assert referral.co_response.state == CoResponseState.ESCALATED
+        assert (referral.police_status, referral.phase) == (PoliceStatus.RECEIVED, Phase.WAITING)
         assert referral.team == supervisors  # B2 → supervisors: one step
-        assert referral.acceptance_due_at == now + timedelta(minutes=referral.program.acceptance_minutes)
+        assert referral.due_at == now + timedelta(minutes=referral.program.acceptance_minutes)
     assert referrals_escalate_due(now) == 0
 
 

@@ -9,9 +9,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Team
-from referrals.models import CoResponseState, PoliceStatus, Program, Referral, ReferralEvent
+from programs.models import Program
+from referrals import events as kinds
+from referrals.models import Phase, PoliceStatus, Referral
 from referrals.selectors import police_timeline, queue_for
-from referrals.services import referral_accept, referrals_escalate_due
+from referrals.workflows.co_response.models import CoResponseState
+from referrals.workflows.co_response.services import referral_accept, referrals_escalate_due
 from routing.deadlines import sweep_all
 from routing.tasks import sweep_deadlines
 from tests.routing import clear_shifts, events, file_referral, route, team
@@ -19,8 +22,8 @@ from tests.routing import clear_shifts, events, file_referral, route, team
 pytestmark = pytest.mark.django_db
 
 ACCEPTANCE = timedelta(minutes=10)
-ESCALATED = ReferralEvent.Kind.ESCALATED
-ROUTED = ReferralEvent.Kind.ROUTED
+ESCALATED = kinds.ESCALATED
+ROUTED = kinds.ROUTED
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ def _file(personas, count: int = 1) -> list[Referral]:
 
 
 def _reload(referrals: list[Referral]) -> list[Referral]:
-    return [Referral.objects.select_related("team").get(pk=r.pk) for r in referrals]
+    return [Referral.objects.select_related("team", "co_response").get(pk=r.pk) for r in referrals]
 
 
 # --- a worker stopped for a while ---------------------------------------------------------------------------------
@@ -54,8 +57,8 @@ def test_a_long_overdue_request_moves_one_step_with_a_deadline_from_the_sweep(pe
     assert escalated == 3
     for referral in _reload(referrals):
         assert referral.team == team(code="C11")  # B3 is empty: one escalation, to the next queue on shift
-        assert referral.state == CoResponseState.ESCALATED
-        assert referral.acceptance_due_at == now + ACCEPTANCE
+        assert referral.co_response.state == CoResponseState.ESCALATED
+        assert referral.due_at == now + ACCEPTANCE
         assert len(events(referral, ESCALATED)) == 1
 
 
@@ -74,8 +77,8 @@ def test_a_second_sweep_at_the_same_instant_escalates_nothing(personas, b2_chain
 def test_a_request_not_yet_due_is_left_alone(personas, b2_chain):
     (referral,) = _file(personas)
 
-    assert referrals_escalate_due(referral.acceptance_due_at - timedelta(seconds=1)) == 0
-    assert referrals_escalate_due(referral.acceptance_due_at) == 1
+    assert referrals_escalate_due(referral.due_at - timedelta(seconds=1)) == 0
+    assert referrals_escalate_due(referral.due_at) == 1
 
 
 def test_an_accepted_request_is_not_escalated(personas, b2_chain):
@@ -98,14 +101,14 @@ def test_sweep_all_runs_the_co_response_acceptance_sweeper(personas, b2_chain):
 def test_the_periodic_task_escalates_what_is_past_due(personas, b2_chain):
     past = timezone.now() - timedelta(minutes=45)
     (referral,) = _file(personas)
-    Referral.objects.filter(pk=referral.pk).update(acceptance_due_at=past)  # filed before the worker stopped
+    Referral.objects.filter(pk=referral.pk).update(due_at=past)  # filed before the worker stopped
 
     sweep_deadlines()  # HUEY.immediate: runs in-line
 
     referral.refresh_from_db()
-    assert referral.state == CoResponseState.ESCALATED
+    assert referral.co_response.state == CoResponseState.ESCALATED
     assert referral.team == team(code="C11")
-    assert referral.acceptance_due_at > timezone.now() + ACCEPTANCE - timedelta(minutes=1)
+    assert referral.due_at > timezone.now() + ACCEPTANCE - timedelta(minutes=1)
     assert len(events(referral, ESCALATED)) == 1
 
 
@@ -119,8 +122,8 @@ def test_the_officer_sees_not_yet_accepted_and_the_status_stays_received(persona
 
     referral.refresh_from_db()
     timeline = [(e.kind, e.message) for e in police_timeline(referral)]
-    assert timeline == [(ReferralEvent.Kind.FILED, ""), (ESCALATED, "Not yet accepted: still being placed")]
-    assert referral.police_status == PoliceStatus.RECEIVED
+    assert timeline == [(kinds.FILED, ""), (ESCALATED, "Not yet accepted: still being placed")]
+    assert (referral.police_status, referral.phase) == (PoliceStatus.RECEIVED, Phase.WAITING)
 
 
 def test_the_partner_routed_event_says_why_it_moved(personas, b2_chain):
@@ -142,7 +145,7 @@ def test_at_the_end_of_the_chain_the_deadline_is_cleared_and_further_sweeps_do_n
     assert referrals_escalate_due(now) == 1
     referral.refresh_from_db()
     assert referral.team == team(Team.Kind.SUPERVISORS)
-    assert referral.acceptance_due_at is None
+    assert referral.due_at is None
     assert events(referral, ROUTED)[-1].message == "Still with BEST supervisors: end of the chain"
 
     assert referrals_escalate_due(now + timedelta(days=1)) == 0
@@ -157,7 +160,7 @@ def test_escalation_walks_the_chain_one_queue_per_deadline_to_the_supervisors(pe
         now += timedelta(minutes=11)
         referrals_escalate_due(now)
         referral.refresh_from_db()
-        held_by.append((referral.team, referral.acceptance_due_at))
+        held_by.append((referral.team, referral.due_at))
 
     assert held_by == [
         (team(code="C11"), now - 3 * timedelta(minutes=11) + ACCEPTANCE),

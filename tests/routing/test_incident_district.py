@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Team
-from referrals.models import ReferralEvent
+from referrals import events as kinds
 from tests.routing import best_clinician, clear_shifts, district, events, file_referral, on_shift, route, team
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_b2_officer_filing_for_d4_goes_to_the_d4_team_on_shift(personas):
     assert referral.district == district("D4")
     assert referral.officer_district == district("B2")
     assert referral.team == team(code="D4")
-    assert [e.message for e in events(referral, ReferralEvent.Kind.ROUTED)] == ["Routed to BEST D4"]
+    assert [e.message for e in events(referral, kinds.ROUTED)] == ["Routed to BEST D4"]
 
 
 def test_b2_officer_filing_for_d4_with_nobody_in_d4_goes_to_the_supervisors_not_to_b2(personas):
@@ -32,9 +32,7 @@ def test_b2_officer_filing_for_d4_with_nobody_in_d4_goes_to_the_supervisors_not_
 
     assert referral.district == district("D4")
     assert referral.team == team(Team.Kind.SUPERVISORS)
-    assert [e.message for e in events(referral, ReferralEvent.Kind.ROUTED)] == [
-        "Routed to BEST supervisors: nobody on shift in D4"
-    ]
+    assert [e.message for e in events(referral, kinds.ROUTED)] == ["Routed to BEST supervisors: nobody on shift in D4"]
 
 
 def test_b2_officer_filing_for_d4_follows_the_d4_route(personas):
@@ -44,6 +42,4 @@ def test_b2_officer_filing_for_d4_follows_the_d4_route(personas):
     referral = file_referral(personas["officer.b2"], "D4")  # the demo roster has clinician.c11 on shift in C11
 
     assert referral.team == team(code="C11")
-    assert [e.message for e in events(referral, ReferralEvent.Kind.ROUTED)] == [
-        "Routed to BEST C11: nobody on shift in D4"
-    ]
+    assert [e.message for e in events(referral, kinds.ROUTED)] == ["Routed to BEST C11: nobody on shift in D4"]

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals.models import FollowUp, Referral
-from referrals.services import follow_up_add, follow_up_complete, referral_accept
+from referrals.models import Referral
+from referrals.workflows.co_response.models import FollowUp
+from referrals.workflows.co_response.services import follow_up_add, follow_up_complete, referral_accept
 from tests.routing import file_referral
 
 pytestmark = pytest.mark.django_db
@@ -29,14 +30,12 @@ def _filed_ago(personas, minutes: int) -> Referral:
 
 
 def _follow_up_due_ago(personas, minutes: int) -> FollowUp:
+    """A follow-up that fell due `minutes` ago, scheduled an hour before that (a follow-up is scheduled ahead)."""
     clinician = personas["clinician.b2"]
-    referral = referral_accept(referral=file_referral(personas["officer.b2"], "B2"), actor=clinician)
-    return follow_up_add(
-        referral=referral,
-        actor=clinician,
-        kind=FollowUp.Kind.HOME_VISIT,
-        due_at=timezone.now() - timedelta(minutes=minutes),
-    )
+    due_at = timezone.now() - timedelta(minutes=minutes)
+    with mock.patch("django.utils.timezone.now", return_value=due_at - timedelta(hours=1)):
+        referral = referral_accept(referral=file_referral(personas["officer.b2"], "B2"), actor=clinician)
+        return follow_up_add(referral=referral, actor=clinician, kind=FollowUp.Kind.HOME_VISIT, due_at=due_at)
 
 
 def _items(response) -> list[tuple[str, str]]:
