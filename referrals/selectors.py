@@ -171,9 +171,10 @@ def get_referral_for_user(user, public_id: str) -> Referral:
 
     What the user may then do with it is ``referrals.policy``'s answer, asked by the service itself.
     """
+    related = {name for spec in workflows.registered() for name in (spec.related_name, *spec.case_related)}
     referral = (
         referrals_for_partner(user=user)
-        .select_related("subject", "officer_district")
+        .select_related("subject", "officer_district", *sorted(related))
         .filter(public_id=public_id)
         .first()
     )

@@ -64,7 +64,9 @@ class WorkflowSpec:
     deadlines: dict[str, Callable[[datetime], int]] = field(default_factory=dict)
     case_template: str = ""  # the workflow's panel on the case page
     case_context: Callable[..., dict] | None = None  # case_context(referral=, user=) -> extra template values
-    overdue: Callable[..., list[dict]] | None = None  # overdue(organisation_ids=, now=) -> supervisor's overdue items
+    overdue: Callable[..., list[dict]] | None = None
+    # One-to-one rows the case page reads with the envelope, joined in the same query (the state row included).
+    case_related: tuple[str, ...] = ()  # overdue(organisation_ids=, now=) -> supervisor's overdue items
 
 
 _REGISTRY: dict[str, WorkflowSpec] = {}

@@ -49,7 +49,10 @@ def police_status(case: CoResponseCase) -> tuple[str, str]:
 
 
 def _finish_ready(referral: Referral) -> str:
-    record = ClinicalRecord.objects.filter(referral=referral).only("disposition").first()
+    try:
+        record = referral.clinical_record
+    except ClinicalRecord.DoesNotExist:
+        record = None
     if record is None or not record.disposition:
         return "Record a disposition before closing."
     if referral.co_response.state == S.FOLLOW_UP and referral.follow_ups.filter(done_at__isnull=True).exists():
@@ -291,4 +294,5 @@ SPEC = WorkflowSpec(
     case_template="co_response/case_panel.html",
     case_context=case_context,
     overdue=overdue,
+    case_related=("clinical_record",),
 )
