@@ -24,7 +24,7 @@ def referral_count() -> int:
 
 def open_form(page) -> None:
     sign_in(page, "officer.b2")
-    page.get_by_role("link", name="New co-response request").click()
+    page.locator("#main").get_by_role("link", name="New request").click()
     expect(page).to_have_url(FORM_URL)
 
 
