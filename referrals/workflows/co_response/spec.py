@@ -49,11 +49,9 @@ def police_status(case: CoResponseCase) -> tuple[str, str]:
 
 
 def _finish_ready(referral: Referral) -> str:
-    try:
-        record = referral.clinical_record
-    except ClinicalRecord.DoesNotExist:
-        record = None
-    if record is None or not record.disposition:
+    # Read now, not from a loaded instance: an authority answer must not rest on a stale copy.
+    disposition = ClinicalRecord.objects.filter(referral=referral).values_list("disposition", flat=True).first()
+    if not disposition:
         return "Record a disposition before closing."
     if referral.co_response.state == S.FOLLOW_UP and referral.follow_ups.filter(done_at__isnull=True).exists():
         return "Complete the open follow-ups before closing."
