@@ -73,10 +73,13 @@ class NewReferral:
 
 def lock(referral: Referral) -> Referral:
     """Re-read the envelope under a row lock (PostgreSQL) or inside SQLite's write transaction (BEGIN IMMEDIATE)."""
-    # of=("self",): lock the referral's row only, not the joined team and program rows every other write needs.
+    # of=("self",): lock the referral's row only, not the joined program and district rows every other write needs.
+    # Only joins that never change: on PostgreSQL a query that waited for the lock re-checks the locked row alone
+    # against the joined rows it read before the wait (an accept that lost the race saw no assignee; one that waited
+    # for a transfer found no row at all, the team having changed).
     return (
         Referral.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("team", "program", "district", "assignee")
+        .select_related("program", "district")
         .get(pk=referral.pk)
     )
 

@@ -13,6 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from districts.models import District
+from programs.models import Program
+from referrals.errors import ReferralError
+from referrals.workflows.co_response import services as co_response
+from routing.models import Route, RouteStep
 from tests.referrals.factories import add_follow_up, advance, file_referral, form_datetime
 
 PERSONAS = (
@@ -125,17 +129,19 @@ SCENARIOS: dict[str, Scenario] = {
 POLICE_ONLY = (200, 200, 200, 403, 403, 403, 403, 403, 403)
 NOBODY_BUT_SUPERVISOR = (403, 403, 403, 403, 404, 302, 404, 403, 403)
 
-# Statuses in PERSONAS order. 302 is the action done (or, for a police request the user may see but not change,
-# refused with a message on the status page); 409 is a partner action the workflow refuses.
+# Statuses in PERSONAS order. 302 is the action done; 403 a page of another role, or an action that is not this
+# user's to take on a request they may read (``referrals.policy`` refuses: ``Refused``); 404 a request they may not
+# read; 409 an action that is theirs but not in this state.
 EXPECTED: dict[str, tuple[int, ...]] = {
     "mine": POLICE_ONLY,
     "new GET": POLICE_ONLY,
     "new POST": (302, 302, 302, 403, 403, 403, 403, 403, 403),
     "police_detail of officer.b2's B2 request": (200, 404, 200, 403, 403, 403, 403, 403, 403),
     "police_detail of officer.d4's D4 request": (404, 200, 404, 403, 403, 403, 403, 403, 403),
-    "cancel officer.b2's B2 request": (302, 404, 302, 403, 403, 403, 403, 403, 403),
+    # The sergeant sees the officer's request but may not change it: 403 (referrals.policy refuses).
+    "cancel officer.b2's B2 request": (302, 404, 403, 403, 403, 403, 403, 403, 403),
     "cancel officer.d4's D4 request": (404, 302, 404, 403, 403, 403, 403, 403, 403),
-    "add_information to officer.b2's B2 request": (302, 404, 302, 403, 403, 403, 403, 403, 403),
+    "add_information to officer.b2's B2 request": (302, 404, 403, 403, 403, 403, 403, 403, 403),
     "add_information to officer.d4's D4 request": (404, 302, 404, 403, 403, 403, 403, 403, 403),
     "queue": (403, 403, 403, 200, 200, 200, 200, 403, 403),
     "case of a B2 request": (403, 403, 403, 200, 404, 200, 404, 403, 403),
@@ -150,7 +156,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     },
     # The supervisor may write on clinician.b2's call, but the call's own steps stay with the clinician who has it.
     **{
-        f"{action} on a B2 request held by clinician.b2": (403, 403, 403, 302, 404, 409, 404, 403, 403)
+        f"{action} on a B2 request held by clinician.b2": (403, 403, 403, 302, 404, 403, 404, 403, 403)
         for action in ("depart", "arrive", "disposition", "finish")
     },
     **{
@@ -241,3 +247,70 @@ def test_clinician_queue_holds_only_the_own_district_requests(client, personas, 
     login("clinician.b2")
     response = client.get(reverse("referrals:queue"))
     assert [r.public_id for r in response.context["waiting"]] == [own.public_id]
+
+
+# --- access narrows as work is taken --------------------------------------------------------------------------
+
+
+def _route_b2_then_c11() -> None:
+    """co-response in B2: the B2 team, then the C11 team (the demo roster has both on shift), then supervisors."""
+    program = Program.objects.get(slug="co-response")
+    route = Route.objects.create(program=program, district=District.objects.get(code="B2"))
+    for position, code in enumerate(("B2", "C11")):
+        RouteStep.objects.create(
+            route=route, position=position, kind=RouteStep.Kind.DISTRICT_TEAM, district=District.objects.get(code=code)
+        )
+
+
+def _case_statuses(client, personas, referral) -> dict[str, int]:
+    statuses = {}
+    for username in ("clinician.b2", "clinician.c11", "clinician.supervisor"):
+        client.force_login(personas[username])
+        statuses[username] = client.get(reverse("referrals:case", args=[referral.public_id])).status_code
+    return statuses
+
+
+def test_once_accepted_the_queues_it_passed_through_no_longer_read_it(client, personas):
+    _route_b2_then_c11()
+    referral = file_referral(personas["officer.b2"], "B2")
+    assert co_response.referral_escalate_if_due(referral_id=referral.pk, now=referral.due_at + timedelta(seconds=1))
+    referral.refresh_from_db()
+    assert referral.team.district.code == "C11"
+    # Waiting: every queue of the chain it has reached reads it.
+    assert _case_statuses(client, personas, referral) == {
+        "clinician.b2": 200,
+        "clinician.c11": 200,
+        "clinician.supervisor": 200,
+    }
+
+    client.force_login(personas["clinician.c11"])
+    assert client.post(reverse("referrals:case_action", args=[referral.public_id, "accept"])).status_code == 302
+
+    # Taken: the holding team (C11), the assignee and the supervisors read it; the B2 queue no longer does.
+    assert _case_statuses(client, personas, referral) == {
+        "clinician.b2": 404,
+        "clinician.c11": 200,
+        "clinician.supervisor": 200,
+    }
+    client.force_login(personas["clinician.b2"])
+    assert referral.public_id not in client.get(reverse("referrals:queue")).content.decode()
+
+
+def test_a_case_cannot_be_reassigned_to_a_police_user(client, personas, login):
+    referral = advance(file_referral(personas["officer.b2"], "B2"), personas["clinician.b2"], "accepted")
+    login("clinician.supervisor")
+    for username in ("officer.b2", "sergeant.b2"):
+        data = {"clinician": personas[username].pk, "reason": "Shift change"}
+        response = client.post(reverse("referrals:case_action", args=[referral.public_id, "reassign"]), data)
+        assert response.status_code == 422
+    referral.refresh_from_db()
+    assert referral.assignee == personas["clinician.b2"]
+    with pytest.raises(ReferralError, match="is not a clinician of"):
+        co_response.referral_reassign(
+            referral=referral,
+            actor=personas["clinician.supervisor"],
+            clinician=personas["officer.b2"],
+            reason="Shift change",
+        )
+    referral.refresh_from_db()
+    assert referral.assignee == personas["clinician.b2"]

@@ -8,6 +8,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib import admin
+from django.db import connection, transaction
+from django.db.models import ProtectedError
+from django.db.utils import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,17 +18,26 @@ from referrals import services
 from referrals.models import (
     ClinicalAccessLog,
     ClinicalNote,
-    ClinicalRecord,
-    Disposition,
-    FollowUp,
+    PoliceStatus,
     Referral,
     ReferralEvent,
-    Section12By,
-    Section12Kind,
     Subject,
 )
-from referrals.views.partner import ACTIONS
+from referrals.workflows.co_response import services as co_response
+from referrals.workflows.co_response.models import (
+    ClinicalRecord,
+    CoResponseCase,
+    CoResponseState,
+    Disposition,
+    FollowUp,
+    Section12By,
+    Section12Kind,
+)
+from referrals.workflows.co_response.spec import ACTIONS
 from tests.referrals.factories import advance, file_referral
+
+PARTNER_ACTIONS = sorted(name for name, action in ACTIONS.items() if action.side == "partner")
+PARTNER_SIDE_MODELS = [Subject, ClinicalRecord, ClinicalNote, FollowUp, CoResponseCase]
 
 NAME = "Zebulon Quixworth"
 CIRCUMSTANCES = "Humming on the Fenwick overpass railing"
@@ -56,7 +68,7 @@ def case(personas):
     )
     services.referral_add_information(referral=referral, actor=officer, text=ADDENDUM)
     referral = advance(referral, clinician, "on_scene")
-    services.clinical_disposition_record(
+    co_response.clinical_disposition_record(
         referral=referral,
         actor=clinician,
         disposition=Disposition.ED_SECTION_12,
@@ -64,15 +76,16 @@ def case(personas):
         section12_kind=Section12Kind.B,
     )
     services.clinical_note_add(referral=referral, actor=clinician, text=NOTE, part2=True)
-    services.follow_up_add(
+    co_response.follow_up_add(
         referral=referral, actor=clinician, kind=FollowUp.Kind.HOME_VISIT, due_at=timezone.now() + timedelta(days=2)
     )
-    services.referral_reassign(
+    co_response.referral_reassign(
         referral=referral, actor=personas["clinician.supervisor"], clinician=personas["clinician.c11"], reason=HANDOVER
     )
-    services.referral_finish(referral=referral, actor=personas["clinician.c11"])
+    co_response.referral_finish(referral=referral, actor=personas["clinician.c11"])
     referral.refresh_from_db()
-    assert referral.state == "follow_up"
+    assert CoResponseCase.objects.get(referral=referral).state == CoResponseState.FOLLOW_UP
+    assert referral.police_status == PoliceStatus.CLOSED_CONNECTED
     return referral
 
 
@@ -103,9 +116,13 @@ def _police_requests(referral: Referral) -> list[tuple[str, str, dict, dict]]:
         ("POST", reverse("referrals:add_information", args=[public_id]), {"text": "Still outside."}, {}),
         ("POST", reverse("referrals:new"), {"district": "999999", "urgency": "x", "subject_age": "500"}, {}),
     ]
-    for action in sorted(ACTIONS):
+    for action in PARTNER_ACTIONS:
         requests.append(("POST", reverse("referrals:case_action", args=[public_id, action]), {}, {}))
     return requests
+
+
+def _admin_path(model) -> str:
+    return f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
 
 
 ADMIN_PATHS = (
@@ -113,8 +130,7 @@ ADMIN_PATHS = (
     "/admin/referrals/referral/",
     "/admin/referrals/referralevent/",
     "/admin/referrals/clinicalaccesslog/",
-    "/admin/referrals/subject/",
-    "/admin/referrals/clinicalnote/",
+    *(_admin_path(model) for model in PARTNER_SIDE_MODELS),
 )
 
 
@@ -135,7 +151,7 @@ def test_police_get_403_on_every_partner_url(client, login, case, username):
     for path in partner_paths:
         assert client.get(path).status_code == 403, path
         assert client.get(path, headers={"HX-Request": "true"}).status_code == 403, path
-    for action in sorted(ACTIONS):
+    for action in PARTNER_ACTIONS:
         response = client.post(reverse("referrals:case_action", args=[case.public_id, action]))
         assert response.status_code == 403, action
 
@@ -160,6 +176,7 @@ def test_police_status_page_shows_the_status_but_not_the_disposition(client, log
     assert "Closed — connected to services" in html
     assert "Disposition recorded" not in html
     assert "Clinical note added" not in html
+    assert "Follow-up scheduled" not in html
 
 
 def test_partner_case_page_shows_what_police_never_see(client, login, case):
@@ -265,18 +282,48 @@ def test_append_only_log_still_takes_new_rows(log_rows, model):
     assert model.objects.count() == count + 1
 
 
+RAW_CHANGES = {
+    "update": "UPDATE {table} SET created_at = created_at WHERE id = %s",
+    "delete": "DELETE FROM {table} WHERE id = %s",
+    "delete every row": "DELETE FROM {table} WHERE id >= %s",
+}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's; SQLite has the model guard")
+@pytest.mark.parametrize("change", sorted(RAW_CHANGES))
+@pytest.mark.parametrize("model", [ReferralEvent, ClinicalAccessLog], ids=lambda m: m.__name__)
+def test_raw_update_or_delete_of_a_log_row_is_refused_by_the_database_on_postgresql(log_rows, model, change):
+    row = log_rows[model]
+    before = list(model.objects.order_by("pk").values())
+    sql = RAW_CHANGES[change].format(table=model._meta.db_table)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [row.pk])
+    assert list(model.objects.order_by("pk").values()) == before
+
+
+def test_a_referral_with_log_rows_cannot_be_deleted(log_rows):
+    referral = log_rows[ReferralEvent].referral
+    counts = (Referral.objects.count(), ReferralEvent.objects.count(), ClinicalAccessLog.objects.count())
+    for delete in (referral.delete, Referral.objects.filter(pk=referral.pk).delete):
+        with pytest.raises(ProtectedError) as refused, transaction.atomic():
+            delete()
+        protected = {type(row) for row in refused.value.protected_objects}
+        assert protected == {ReferralEvent, ClinicalAccessLog}
+    assert (Referral.objects.count(), ReferralEvent.objects.count(), ClinicalAccessLog.objects.count()) == counts
+
+
 # --- the admin ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", [Subject, ClinicalRecord, ClinicalNote, FollowUp], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", PARTNER_SIDE_MODELS, ids=lambda m: m.__name__)
 def test_admin_does_not_register_the_partner_side(model):
     assert not admin.site.is_registered(model)
 
 
-@pytest.mark.parametrize("model", [Subject, ClinicalRecord, ClinicalNote, FollowUp], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", PARTNER_SIDE_MODELS, ids=lambda m: m.__name__)
 def test_superuser_gets_404_for_the_partner_side_in_the_admin(client, login, model):
     login("admin")
-    response = client.get(f"/admin/referrals/{model._meta.model_name}/")
+    response = client.get(_admin_path(model))
     assert response.status_code == 404
 
 
