@@ -7,7 +7,7 @@
   // "live-<topic>" and "live-ref-<ref>" on <body>; the page's htmx elements re-fetch their partial over HTTP,
   // where the ordinary permission checks apply. After a reconnect everything re-fetches once (missed hints);
   // while the socket is down the elements' slow "every Ns" polling keeps them roughly current.
-  var live = {socket: null, retry: 0, lastSeq: 0, connectedOnce: false};
+  var live = {socket: null, retry: 0, lastSeq: 0, connectedOnce: false, seen: {}};
 
   function fire(name, detail) {
     if (window.htmx) { window.htmx.trigger(document.body, name, detail || {}); }
@@ -26,6 +26,10 @@
     socket.addEventListener("message", function (event) {
       var hint;
       try { hint = JSON.parse(event.data); } catch (e) { return; }
+      // A socket in several of a change's groups (its team's and its own) hears it once per group: act once.
+      var key = (hint.topic || "") + "/" + (hint.ref || "");
+      if (hint.seq && live.seen[key] === hint.seq) { return; }
+      if (hint.seq) { live.seen[key] = hint.seq; }
       if (typeof hint.seq === "number" && hint.seq > live.lastSeq) { live.lastSeq = hint.seq; }
       document.body.dataset.liveSeq = String(live.lastSeq);
       if (hint.topic) { fire("live-" + hint.topic, hint); }
