@@ -201,7 +201,7 @@ class Case:
     police_status: str = "received"
     statuses_seen: list[str] = field(default_factory=list)
     follow_ups: dict[int, bool] = field(default_factory=dict)  # pk → done
-    expected: list[tuple[str, str]] = field(default_factory=lambda: [("filed", REQUESTED), ("routed", "")])
+    expected: list[tuple[str, str]] = field(default_factory=lambda: [("filed", REQUESTED), ("routed", REQUESTED)])
 
     @property
     def open_follow_ups(self) -> bool:
@@ -459,8 +459,8 @@ class CoResponseMachine(RuleBasedStateMachine):
                 case.state, kind = TRANSFERRED, "transferred"
                 case.team, case.holders, case.assignee = params["district"], {params["district"]}, None
         case.police_status = self._expected_status(case)
-        shared = {"info_added", "note"}  # written by the shared services, which know no workflow state
-        case.expected.append((kind, "" if kind in shared else case.state))
+        # Every event records the workflow state the request is in after it, shared services' events included.
+        case.expected.append((kind, case.state))
         return kind
 
     def _check_hint(self, case: Case, kind: str, previous: dict) -> None:
@@ -573,7 +573,7 @@ class CoResponseMachine(RuleBasedStateMachine):
         case.holders.add(case.team)
         case.state = ESCALATED
         case.police_status = self._expected_status(case)
-        case.expected += [("escalated", ESCALATED), ("routed", "")]
+        case.expected += [("escalated", ESCALATED), ("routed", ESCALATED)]
         self._check_hint(case, "escalated", previous)
         case.referral = referral
         self.dirty.add(i)

@@ -515,5 +515,6 @@ def test_supervisor_action_with_impossible_input_gets_422_and_changes_nothing(cl
     before = Referral.objects.filter(pk=referral.pk).values().get(), _kinds(referral)
     login("clinician.supervisor")
     response = client.post(_case_url(referral, action), data)
-    assert response.status_code == 422
+    # A NUL byte is refused before any view runs (config.middleware: 400); the rest by the action's form (422).
+    assert response.status_code == (400 if any("\x00" in value for value in data.values()) else 422)
     assert (Referral.objects.filter(pk=referral.pk).values().get(), _kinds(referral)) == before
