@@ -41,6 +41,9 @@ class ReasonCode(models.TextChoices):
     OTHER = "other", "Other"
 
 
+REASON_LABELS = dict(ReasonCode.choices)
+
+
 class PoliceStatus(models.TextChoices):
     """The only words about a referral's progress that police ever see."""
 
@@ -165,7 +168,7 @@ class Referral(models.Model):
         return workflows.state_of(self)
 
     def reason_labels(self) -> list[str]:
-        return [ReasonCode(code).label for code in self.reason_codes if code in ReasonCode.values]
+        return [REASON_LABELS[code] for code in self.reason_codes if code in REASON_LABELS]
 
     def maps_url(self) -> str:
         """A link that opens the phone's maps app at the officer's captured position ("" without one)."""

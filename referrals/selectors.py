@@ -137,7 +137,7 @@ def referrals_for_partner(*, user) -> QuerySet[Referral]:
     organisation_ids = supervised_organisation_ids(user)
     if organisation_ids:
         condition |= Q(program__organisation_id__in=organisation_ids)
-    return Referral.objects.filter(condition).select_related("program", "district", "assignee", "team", "officer")
+    return Referral.objects.filter(condition).select_related("program", "district", "assignee", "team")
 
 
 def queue_for(*, user) -> dict[str, list[Referral]]:
@@ -174,7 +174,7 @@ def get_referral_for_user(user, public_id: str) -> Referral:
     related = {name for spec in workflows.registered() for name in (spec.related_name, *spec.case_related)}
     referral = (
         referrals_for_partner(user=user)
-        .select_related("subject", "officer_district", *sorted(related))
+        .select_related("subject", "officer", "officer_district", *sorted(related))
         .filter(public_id=public_id)
         .first()
     )
