@@ -112,18 +112,15 @@ def police_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
 # --- partner side: object grants, supervisors' organisations --------------------------------------------------
 
 
-def referrals_for_partner(*, user) -> QuerySet[Referral]:
-    """Referrals granted to the user's district teams or to the user, and all of a supervisor's organisation.
+def _grant_exists(user) -> tuple[Exists, Exists]:
+    """EXISTS probes of the user's teams' grants and the user's own grants on the outer referral.
 
     The grants are django-guardian's direct foreign-key permission rows (``ReferralGroupObjectPermission``,
     ``ReferralUserObjectPermission``). They are checked with a correlated EXISTS per referral rather than
     guardian's ``get_objects_for_user`` (an ``id IN (every granted id)`` list): the queue reads a few hundred
-    waiting rows out of 100,000, and EXISTS lets the database start from those few.
+    waiting rows out of 100,000, and EXISTS lets the database start from those few. The subqueries inside are
+    uncorrelated, evaluated once, so each EXISTS is one probe of the (who, permission, referral) unique index.
     """
-    if not is_partner(user):
-        return Referral.objects.none()
-    # Uncorrelated subqueries, evaluated once, so each EXISTS is one probe of the (who, permission, referral)
-    # unique index rather than a walk over everything granted to the user.
     permissions = Permission.objects.filter(
         content_type__app_label="referrals", codename__in=["view_clinical", "change_clinical"]
     ).values("pk")
@@ -133,23 +130,56 @@ def referrals_for_partner(*, user) -> QuerySet[Referral]:
     by_user = ReferralUserObjectPermission.objects.filter(
         user=user, permission__in=permissions, content_object=OuterRef("pk")
     )
-    condition = Exists(by_team) | Exists(by_user)
+    return Exists(by_team), Exists(by_user)
+
+
+LIST_RELATED = ("program", "district", "assignee", "team")
+
+
+def referrals_for_partner(*, user) -> QuerySet[Referral]:
+    """Referrals granted to the user's district teams or to the user, and all of a supervisor's organisation."""
+    if not is_partner(user):
+        return Referral.objects.none()
+    by_team, by_user = _grant_exists(user)
+    condition = by_team | by_user
     organisation_ids = supervised_organisation_ids(user)
     if organisation_ids:
         condition |= Q(program__organisation_id__in=organisation_ids)
-    return Referral.objects.filter(condition).select_related("program", "district", "assignee", "team")
+    return Referral.objects.filter(condition).select_related(*LIST_RELATED)
 
 
 def queue_for(*, user) -> dict[str, list[Referral]]:
     """The live queue: waiting requests (most urgent, then longest waiting, first), the user's own open work, and
-    for a supervisor everyone else's. Each list is one query on the "referral_queue" or "referral_assignee" index."""
-    visible = referrals_for_partner(user=user)
+    for a supervisor everyone else's, each one query on the "referral_queue" or "referral_assignee" index.
+
+    A waiting request is held by team grants only (a person's own grant comes with taking it), and a person's own
+    open work is what they are the assignee of (the policy's answer too), so those two skip the other probe.
+    """
+    if not is_partner(user):
+        return {"waiting": [], "mine": [], "in_progress": []}
     order = ("urgency_rank", "created_at", "pk")
-    waiting = list(visible.filter(phase=Phase.WAITING).order_by(*order)[:200])
-    mine = list(visible.filter(assignee=user, phase=Phase.ACTIVE).order_by(*order)[:200])
+    by_team, _ = _grant_exists(user)
+    organisation_ids = supervised_organisation_ids(user)
+    held = by_team | Q(program__organisation_id__in=organisation_ids) if organisation_ids else by_team
+    waiting = list(
+        Referral.objects.filter(held, phase=Phase.WAITING).select_related(*LIST_RELATED).order_by(*order)[:200]
+    )
+    partner_organisation_ids = [m.organisation_id for m in memberships_of(user) if m.role in PARTNER_ROLES]
+    mine = list(
+        Referral.objects.filter(
+            assignee=user, phase=Phase.ACTIVE, program__organisation_id__in=partner_organisation_ids
+        )
+        .select_related(*LIST_RELATED)
+        .order_by(*order)[:200]
+    )
     in_progress = []
-    if supervised_organisation_ids(user):
-        in_progress = list(visible.filter(phase=Phase.ACTIVE).exclude(assignee=user).order_by(*order)[:200])
+    if organisation_ids:
+        in_progress = list(
+            Referral.objects.filter(program__organisation_id__in=organisation_ids, phase=Phase.ACTIVE)
+            .exclude(assignee=user)
+            .select_related(*LIST_RELATED)
+            .order_by(*order)[:200]
+        )
     _attach_states([*waiting, *mine, *in_progress])
     return {"waiting": waiting, "mine": mine, "in_progress": in_progress}
 
