@@ -113,6 +113,8 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
     change_clinical = Permission.objects.get(codename="change_clinical")
     now = timezone.now()
     open_left = max(0, OPEN_NOW - Referral.objects.exclude(phase=Phase.ENDED).count())
+    # 100,000 random ids of 7 characters collide now and then, with each other and with the rows already there.
+    taken = set(Referral.objects.values_list("public_id", flat=True))
     with transaction.atomic():
         referrals = []
         cases: dict[str, CoResponseCase] = {}  # by public id: the case row of each referral, saved after it
@@ -148,7 +150,7 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
             elif decline_reason:
                 status_note = f"Declined: {DeclineReason(decline_reason).label}"
             public_id = Referral.new_public_id()
-            while public_id in cases:  # 100,000 random ids of 7 characters collide now and then
+            while public_id in cases or public_id in taken:
                 public_id = Referral.new_public_id()
             referrals.append(
                 Referral(
