@@ -267,6 +267,7 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
                 cad_incident_number=new.cad_incident_number,
                 officer=officer,
                 officer_district=officer_district,
+                due_at=spec.first_due(program=program, now=now),
             )
             Subject.objects.create(
                 referral=referral,
@@ -277,7 +278,9 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
                 circumstances=new.circumstances,
             )
             state_row = spec.start(referral=referral, new=new, now=now)
-            save_envelope(referral, [*apply_status(referral, state_row), "due_at"])
+            changed = apply_status(referral, state_row)  # nothing, when the first state maps to the defaults
+            if changed:
+                save_envelope(referral, changed)
             grant_team(referral, team)
             event = record_event(referral, events.FILED, actor=officer, to_state=state_row.state)
             record_event(referral, events.ROUTED, actor=None, message=decision.reason)

@@ -81,7 +81,6 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
     context = {
         "referrals": referrals,
         "oversees_districts": bool(police_district_ids(request.user)),
-        "can_file": bool(_programs()),
     }
     template = "referrals/mine.html#rows" if request.htmx else "referrals/mine.html"
     return render(request, template, context)

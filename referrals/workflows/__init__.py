@@ -59,7 +59,8 @@ class WorkflowSpec:
     actions: dict[str, Action]  # in workflow order: the case page shows them in this order
     rules: dict[str, Rule]
     filing_form: type[forms.Form]  # with fresh_key() and new_referral(program=) -> referrals.services.NewReferral
-    start: Callable[..., None]  # start(referral=, new=, now=) creates the state row at filing
+    start: Callable[..., models.Model]  # start(referral=, new=, now=) creates the state row at filing, returns it
+    first_due: Callable[..., datetime | None]  # first_due(program=, now=): the envelope's due time when filed
     state_label: Callable[[models.Model], str]
     deadlines: dict[str, Callable[[datetime], int]] = field(default_factory=dict)
     case_template: str = ""  # the workflow's panel on the case page

@@ -48,9 +48,13 @@ from referrals.workflows.co_response.models import (
 from routing.services import route_choose, route_position_of
 
 
+def first_due(*, program, now: datetime) -> datetime:
+    """A new request waits for acceptance within the program's minutes."""
+    return now + timedelta(minutes=program.acceptance_minutes)
+
+
 def start(*, referral: Referral, new, now: datetime) -> CoResponseCase:
-    """At filing: the case waits for acceptance within the program's minutes; an empty clinical record."""
-    referral.due_at = now + timedelta(minutes=referral.program.acceptance_minutes)
+    """At filing: the case in "requested", and an empty clinical record."""
     ClinicalRecord.objects.create(referral=referral)
     return CoResponseCase.objects.create(referral=referral)
 
@@ -445,6 +449,7 @@ def follow_ups_remind_due(now: datetime) -> int:
 __all__ = [
     "CoResponseState",
     "clinical_disposition_record",
+    "first_due",
     "follow_up_add",
     "follow_up_complete",
     "follow_ups_remind_due",

@@ -284,6 +284,7 @@ SPEC = WorkflowSpec(
     rules=RULES,
     filing_form=forms.CoResponseRequestForm,
     start=services.start,
+    first_due=services.first_due,
     state_label=lambda case: case.get_state_display(),
     deadlines={
         "co_response.acceptance": services.referrals_escalate_due,
