@@ -16,7 +16,7 @@ Relations:
 
 from __future__ import annotations
 
-from accounts.models import PARTNER_ROLES, POLICE_ROLES, Role
+from accounts.models import PARTNER_ROLES, POLICE_ROLES, SUPERVISOR_ROLES, Role
 from accounts.selectors import memberships_of
 from referrals import workflows
 from referrals.errors import ReferralError, Refused
@@ -25,7 +25,7 @@ from referrals.models import Referral, ReferralGroupObjectPermission
 __all__ = ["RELATIONS", "Refused", "allowed_actions", "can", "relations", "require"]
 
 RELATIONS = ("filer", "police_supervisor", "holder", "assignee", "supervisor")
-PARTNER_SUPERVISOR_ROLES = frozenset({Role.CLINICAL_SUPERVISOR, Role.WORKER_SUPERVISOR})
+PARTNER_SUPERVISOR_ROLES = SUPERVISOR_ROLES & PARTNER_ROLES
 
 
 def relations(user, referral: Referral) -> frozenset[str]:

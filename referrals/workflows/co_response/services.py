@@ -10,7 +10,6 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from districts.models import District
-from notifications import hints
 from notifications.models import Kind
 from notifications.services import notify
 from programs.models import Workflow
@@ -293,9 +292,8 @@ def referral_reassign(*, referral: Referral, actor, clinician, reason: str) -> R
             text=f"Request {referral.public_id} in {referral.district.code} reassigned to you.",
             path=partner_path(referral),
         )
+        # The clinician it was taken from hears the same hint, so their open list drops it.
         announce(referral, event, extra_user_ids=(previous_user_id,) if previous_user_id else ())
-        if previous_user_id:
-            transaction.on_commit(lambda: hints.user_changed(user_id=previous_user_id), robust=True)
     return referral
 
 
