@@ -76,10 +76,6 @@ def referral_changed(
     _send(groups, {"type": "hint", "topic": "referrals", "ref": public_id, "seq": sequence})
 
 
-def user_changed(*, user_id: int, sequence: int = 0) -> None:
-    _send([user_group(user_id)], {"type": "hint", "topic": "referrals", "ref": "", "seq": sequence})
-
-
 def session_ended(*, user_id: int) -> None:
     """Close every socket of a user who signed out."""
     _send([user_group(user_id)], {"type": "session.end"})
