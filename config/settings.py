@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "notifications",
     "referrals",
     "referrals.workflows.co_response",
+    "referrals.workflows.casework",
 ]
 
 MIDDLEWARE = [

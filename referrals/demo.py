@@ -17,6 +17,11 @@ from districts.services import boston_load
 from programs.models import Program, Workflow
 from referrals import services
 from referrals.models import Urgency
+from referrals.workflows.casework.demo import (
+    casework_demo_referrals,
+    casework_programs_configure,
+    override_holders_grant,
+)
 from referrals.workflows.co_response import services as co_response
 from referrals.workflows.co_response.models import Disposition, FollowUp
 from routing.models import Shift
@@ -29,6 +34,7 @@ ORGANISATIONS = [
     ("youthconnect", "YouthConnect, Boys & Girls Clubs of Boston", "YouthConnect", Organisation.Kind.YOUTH),
     ("roca", "Roca Boston", "Roca", Organisation.Kind.PARTNER),
     ("fjc", "Family Justice Center of Boston", "FJC", Organisation.Kind.PARTNER),
+    ("trauma", "Boston Trauma Response Network, Boston Public Health Commission", "Trauma line", Organisation.Kind.PARTNER),
     ("hub", "Boston Hub, Office of Public Safety", "Boston Hub", Organisation.Kind.HUB_AGENCY),
     ("housing", "Boston Housing Authority", "BHA", Organisation.Kind.HUB_AGENCY),
     ("school", "Boston Public Schools", "BPS", Organisation.Kind.HUB_AGENCY),
@@ -68,6 +74,13 @@ PROGRAMS = [
         "An advocate contacts a survivor of domestic violence.",
     ),
     (
+        "trauma-callback",
+        "Trauma support call-back",
+        "trauma",
+        Workflow.CASEWORK,
+        "The trauma line calls back within 30 minutes, day and night, after violence or a sudden death.",
+    ),
+    (
         "hub-table",
         "Hub situation table",
         "hub",
@@ -99,6 +112,10 @@ PERSONAS = [
     Persona("clinician.supervisor", "Alex", "Moreau", "best", Role.CLINICAL_SUPERVISOR, all_districts=True),
     Persona("youth.e13", "Chris", "Delgado", "youthconnect", Role.WORKER, ("E13",), ("YVSF",)),
     Persona("youth.supervisor", "Renee", "Baptiste", "youthconnect", Role.WORKER_SUPERVISOR, all_districts=True),
+    Persona("outreach.roca", "Luis", "Pena", "roca", Role.WORKER, all_districts=True),
+    Persona("advocate.fjc", "Grace", "Kim", "fjc", Role.WORKER, all_districts=True),
+    Persona("trauma.line", "Noor", "Haddad", "trauma", Role.WORKER, all_districts=True),
+    Persona("trauma.supervisor", "Omar", "Farouk", "trauma", Role.WORKER_SUPERVISOR, all_districts=True),
     Persona("hub.coordinator", "Terry", "Nguyen", "hub", Role.HUB_COORDINATOR, all_districts=True),
     Persona("agency.housing", "Pat", "Sullivan", "housing", Role.HUB_MEMBER),
     Persona("agency.school", "Morgan", "Ellis", "school", Role.HUB_MEMBER),
@@ -150,8 +167,11 @@ def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
                 membership.phone = phone
                 membership.save(update_fields=["phone"])
     _demo_shifts()
+    casework_programs_configure()
+    override_holders_grant(["youth.supervisor"])
     if with_requests:
         _demo_requests()
+        casework_demo_referrals()
     return PERSONAS
 
 

@@ -27,6 +27,10 @@ REASSIGNED = "reassigned"
 CLOSED = "closed"
 INFO_ADDED = "info_added"
 NOTE = "note"
+CONSENT_RECORDED = "consent_recorded"
+CONSENT_OVERRIDDEN = "consent_overridden"
+CONSENT_REVOKED = "consent_revoked"
+REROUTED = "rerouted"
 
 EVENT_KINDS: dict[str, EventKind] = {
     FILED: EventKind("Request filed", police_visible=True),
@@ -40,6 +44,10 @@ EVENT_KINDS: dict[str, EventKind] = {
     CLOSED: EventKind("Closed", police_visible=True),
     INFO_ADDED: EventKind("Officer added information", police_visible=True),
     NOTE: EventKind("Clinical note added", police_visible=False),
+    CONSENT_RECORDED: EventKind("Consent recorded", police_visible=False),
+    CONSENT_OVERRIDDEN: EventKind("Consent overridden", police_visible=False),
+    CONSENT_REVOKED: EventKind("Closed — declined", police_visible=True),
+    REROUTED: EventKind("Re-routed", police_visible=True),
 }
 
 

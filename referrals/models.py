@@ -54,6 +54,8 @@ class PoliceStatus(models.TextChoices):
     CLOSED_CONNECTED = "closed_connected", "Closed — connected to services"
     CLOSED_NOT_CONNECTED = "closed_not_connected", "Closed — not connected"
     DECLINED = "declined", "Declined"
+    CLOSED_DECLINED = "closed_declined", "Closed — declined"
+    REROUTED = "rerouted", "Re-routed"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -66,6 +68,8 @@ POLICE_STATUS_RANK = {
     PoliceStatus.CLOSED_CONNECTED: 9,
     PoliceStatus.CLOSED_NOT_CONNECTED: 9,
     PoliceStatus.DECLINED: 9,
+    PoliceStatus.CLOSED_DECLINED: 9,
+    PoliceStatus.REROUTED: 9,
     PoliceStatus.CANCELLED: 9,
 }
 FINAL_POLICE_STATUSES = frozenset(status for status, rank in POLICE_STATUS_RANK.items() if rank == 9)
@@ -98,6 +102,9 @@ class Referral(models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     reason_codes = models.JSONField(default=list)
+    reason_names = models.JSONField(
+        default=list, help_text="The reasons in the words the officer chose them from, kept as filed."
+    )
     weapon_seen = models.BooleanField(default=False)
     violence = models.BooleanField(default=False)
     medical_emergency = models.BooleanField(default=False)
@@ -121,6 +128,14 @@ class Referral(models.Model):
         help_text='What police may read beside the status ("ETA 14:32"). No clinical detail.',
     )
     due_at = models.DateTimeField(null=True, blank=True, help_text="When the workflow's current wait runs out.")
+    rerouted_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="rerouted_to",
+        null=True,
+        blank=True,
+        help_text="The intake this one continues, in another program. Its partner-side records stay with it.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -141,6 +156,7 @@ class Referral(models.Model):
         permissions = [
             ("view_clinical", "Can read the subject and clinical record"),
             ("change_clinical", "Can write the clinical record"),
+            ("override_consent", "Can share a person's identity without recorded consent, giving a reason"),
         ]
 
     def __str__(self) -> str:
@@ -167,7 +183,17 @@ class Referral(models.Model):
 
         return workflows.state_of(self)
 
+    @property
+    def queue_take(self) -> tuple[str, str]:
+        """The queue button of a waiting referral: (action, label), "accept" / "Accept" for co-response."""
+        from referrals import workflows
+
+        spec = workflows.spec_for(self)
+        return spec.take, spec.actions[spec.take].label
+
     def reason_labels(self) -> list[str]:
+        if self.reason_names:
+            return list(self.reason_names)
         return [REASON_LABELS[code] for code in self.reason_codes if code in REASON_LABELS]
 
     def maps_url(self) -> str:
@@ -222,6 +248,51 @@ class ClinicalNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note {self.pk} on {self.referral_id}"
+
+
+class Consent(models.Model):
+    """Permission to share a person's identity with the partner answering a referral, or an override of it.
+
+    Given by the person, or for a minor by a guardian (``Program.self_consent_age``); recorded by whoever obtained
+    it (the officer on scene, the worker later). An override is recorded by someone holding the "override consent"
+    permission, with a reason. Revoking ends it; nothing is deleted.
+    """
+
+    class GivenBy(models.TextChoices):
+        PERSON = "person", "The person (young person) themselves"
+        GUARDIAN = "guardian", "A parent or guardian"
+        OVERRIDE = "override", "Override without consent"
+
+    class Scope(models.TextChoices):
+        IDENTITY = "identity", "Identity and contact details shared with the program's partner"
+        SERVICES = "services", "Identity shared, and services from the partner"
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="consents")
+    given_by = models.CharField(max_length=10, choices=GivenBy.choices)
+    giver_name = models.CharField(max_length=120, blank=True, help_text="Who consented (a guardian's name).")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.SERVICES)
+    given_at = models.DateTimeField(help_text="When it was given.")
+    valid_until = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True, help_text="An override's reason.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_given_by_display()} on {self.referral_id}"
+
+    @property
+    def is_override(self) -> bool:
+        return self.given_by == self.GivenBy.OVERRIDE
+
+    def in_force(self, today) -> bool:
+        return self.revoked_at is None and (self.valid_until is None or self.valid_until >= today)
 
 
 # --- append-only logs -----------------------------------------------------------------------------------------

@@ -61,9 +61,13 @@ def _check(user, action: str, referral: Referral, who: frozenset[str]) -> str:
     rule = spec.rules.get(action)
     if rule is None:
         return "That cannot be done on this kind of request."
-    if not rule.who & who:
+    if not rule.who & who or not _holds(user, rule):
         return rule.refusal
     return _when(spec, rule, action, referral)
+
+
+def _holds(user, rule) -> bool:
+    return not rule.permission or user.has_perm(rule.permission)
 
 
 def _when(spec, rule, action: str, referral: Referral) -> str:
@@ -88,7 +92,7 @@ def require(user, action: str, referral: Referral) -> None:
     (a view answers 403), ``ReferralError`` when it is theirs but not now (409: "a closed call cannot...")."""
     spec = workflows.spec_for(referral)
     rule = spec.rules.get(action)
-    if rule is None or not rule.who & relations(user, referral):
+    if rule is None or not rule.who & relations(user, referral) or not _holds(user, rule):
         raise Refused(rule.refusal if rule is not None else "That cannot be done on this kind of request.")
     reason = _when(spec, rule, action, referral)
     if reason:

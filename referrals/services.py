@@ -29,15 +29,18 @@ from referrals.errors import ReferralError, Refused
 from referrals.models import (
     FINAL_POLICE_STATUSES,
     POLICE_STATUS_RANK,
+    REASON_LABELS,
     URGENCY_RANK,
     ClinicalAccessLog,
     ClinicalNote,
     Phase,
+    PoliceStatus,
     Referral,
     ReferralEvent,
     ReferralGroupObjectPermission,
     ReferralUserObjectPermission,
     Subject,
+    Urgency,
 )
 from routing.services import route_choose
 
@@ -56,6 +59,7 @@ class NewReferral:
     latitude: object = None
     longitude: object = None
     reason_codes: list[str] = field(default_factory=list)
+    reason_names: list[str] = field(default_factory=list)  # the codes' words as the officer saw them
     weapon_seen: bool = False
     violence: bool = False
     medical_emergency: bool = False
@@ -236,6 +240,23 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
     existing = Referral.objects.filter(idempotency_key=new.idempotency_key).first()
     if existing is not None:
         return _existing_for(existing, officer), False
+    try:
+        with transaction.atomic():
+            referral = _create(new=new, officer=officer, officer_district=officer_district)
+    except IntegrityError:
+        # A double tap raced us between the lookup and the insert: the other one won, return it.
+        existing = Referral.objects.filter(idempotency_key=new.idempotency_key).first()
+        if existing is None:
+            raise
+        return _existing_for(existing, officer), False
+    return referral, True
+
+
+def _create(
+    *, new: NewReferral, officer, officer_district: District | None, rerouted_from: Referral | None = None
+) -> Referral:
+    """The envelope, the subject, the workflow's state row, the grant, the events and the notices of a new referral.
+    Runs inside the caller's transaction."""
     program = new.program
     try:
         spec = workflows.get(program.workflow)
@@ -246,61 +267,56 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
     now = timezone.now()
     decision = route_choose(program=program, district=new.district, at=now)
     team = decision.team
-    try:
-        with transaction.atomic():
-            referral = Referral.objects.create(
-                public_id=Referral.new_public_id(),
-                idempotency_key=new.idempotency_key,
-                program=program,
-                workflow=program.workflow,
-                district=new.district,
-                team=team,
-                urgency=new.urgency,
-                urgency_rank=URGENCY_RANK[new.urgency],
-                location_text=new.location_text,
-                latitude=new.latitude,
-                longitude=new.longitude,
-                reason_codes=sorted(set(new.reason_codes)),
-                weapon_seen=new.weapon_seen,
-                violence=new.violence,
-                medical_emergency=new.medical_emergency,
-                cad_incident_number=new.cad_incident_number,
-                officer=officer,
-                officer_district=officer_district,
-                due_at=spec.first_due(program=program, now=now),
-            )
-            Subject.objects.create(
-                referral=referral,
-                name=new.subject_name,
-                approximate_age=new.subject_age,
-                gender=new.subject_gender,
-                language=new.subject_language,
-                circumstances=new.circumstances,
-            )
-            state_row = spec.start(referral=referral, new=new, now=now)
-            changed = apply_status(referral, state_row)  # nothing, when the first state maps to the defaults
-            if changed:
-                save_envelope(referral, changed)
-            grant_team(referral, team)
-            event = record_event(referral, events.FILED, actor=officer, to_state=state_row.state)
-            record_event(referral, events.ROUTED, actor=None, message=decision.reason)
-            # The queue's hint first (on_commit keeps this order): the row matters more than the bell beside it.
-            announce(referral, event)
-            notify(
-                user_ids=team_member_ids(team),
-                kind=Kind.NEW_IN_QUEUE,
-                text=(
-                    f"New {program.name} request in {referral.district.code}, {referral.get_urgency_display().lower()}."
-                ),
-                path=partner_path(referral),
-            )
-    except IntegrityError:
-        # A double tap raced us between the lookup and the insert: the other one won, return it.
-        existing = Referral.objects.filter(idempotency_key=new.idempotency_key).first()
-        if existing is None:
-            raise
-        return _existing_for(existing, officer), False
-    return referral, True
+    codes = sorted(set(new.reason_codes))
+    referral = Referral.objects.create(
+        public_id=Referral.new_public_id(),
+        idempotency_key=new.idempotency_key,
+        program=program,
+        workflow=program.workflow,
+        district=new.district,
+        team=team,
+        urgency=new.urgency,
+        urgency_rank=URGENCY_RANK[new.urgency],
+        location_text=new.location_text,
+        latitude=new.latitude,
+        longitude=new.longitude,
+        reason_codes=codes,
+        reason_names=new.reason_names or [REASON_LABELS[c] for c in codes if c in REASON_LABELS],
+        weapon_seen=new.weapon_seen,
+        violence=new.violence,
+        medical_emergency=new.medical_emergency,
+        cad_incident_number=new.cad_incident_number,
+        officer=officer,
+        officer_district=officer_district,
+        due_at=spec.first_due(program=program, now=now),
+        rerouted_from=rerouted_from,
+    )
+    Subject.objects.create(
+        referral=referral,
+        name=new.subject_name,
+        approximate_age=new.subject_age,
+        gender=new.subject_gender,
+        language=new.subject_language,
+        circumstances=new.circumstances,
+    )
+    state_row = spec.start(referral=referral, new=new, now=now)
+    changed = apply_status(referral, state_row)  # nothing, when the first state maps to the defaults
+    if changed:
+        save_envelope(referral, changed)
+    grant_team(referral, team)
+    event = record_event(referral, events.FILED, actor=officer, to_state=state_row.state)
+    if rerouted_from is not None:
+        record_event(referral, events.ROUTED, actor=None, message=f"Re-routed from {rerouted_from.public_id}")
+    record_event(referral, events.ROUTED, actor=None, message=decision.reason)
+    # The queue's hint first (on_commit keeps this order): the row matters more than the bell beside it.
+    announce(referral, event)
+    notify(
+        user_ids=team_member_ids(team),
+        kind=Kind.NEW_IN_QUEUE,
+        text=f"New {program.name} request in {referral.district.code}, {referral.get_urgency_display().lower()}.",
+        path=partner_path(referral),
+    )
+    return referral
 
 
 def _existing_for(referral: Referral, officer) -> Referral:
@@ -325,6 +341,68 @@ def referral_add_information(*, referral: Referral, actor, text: str) -> Referra
         event = record_event(referral, events.INFO_ADDED, actor=actor)
         announce(referral, event)
     return referral
+
+
+def referral_reroute(*, referral: Referral, actor, program: Program, reason: str) -> Referral:
+    """Send one intake on to another program (a co-response call that needs YouthConnect, a YouthConnect referral
+    that needs a clinician now). The first referral ends as "Re-routed" and keeps its partner-side records; the new
+    one starts in the other program's queue with the envelope and the person, never the first partner's notes.
+    Re-routing twice to the same program returns the same new referral."""
+    reason = reason.strip()
+    if not reason:
+        raise ReferralError("Give a reason for the re-route.")
+    with transaction.atomic():
+        referral = lock(referral)
+        policy.require(actor, "reroute", referral)
+        previous = Referral.objects.filter(rerouted_from=referral).select_related("program").first()
+        if previous is not None:
+            raise ReferralError(f"Already re-routed to {previous.program.name} as {previous.public_id}.")
+        if program.pk == referral.program_id:
+            raise ReferralError("It is already with that program.")
+        if not program.is_active or program.workflow not in {spec.key for spec in workflows.registered()}:
+            raise ReferralError(f"{program.name} does not take referrals.")
+        subject = Subject.objects.get(referral=referral)
+        if subject.approximate_age is not None and not program.eligible(subject.approximate_age):
+            raise ReferralError(f"{program.name} serves {program.age_range_label()}; this person is {subject.approximate_age}.")
+        from_state = workflows.spec_for(referral).end_for_reroute(referral=referral, actor=actor)
+        target = workflows.get(program.workflow)
+        new = NewReferral(
+            program=program,
+            district=referral.district,
+            urgency=_onward_urgency(target, referral),
+            idempotency_key=uuid.uuid5(referral.idempotency_key, f"reroute:{program.pk}"),
+            location_text=referral.location_text,
+            latitude=referral.latitude,
+            longitude=referral.longitude,
+            cad_incident_number=referral.cad_incident_number,
+            subject_name=subject.name,
+            subject_age=subject.approximate_age,
+            subject_gender=subject.gender,
+            subject_language=subject.language,
+            circumstances=subject.circumstances,
+        )
+        onward = _create(new=new, officer=referral.officer, officer_district=referral.officer_district, rerouted_from=referral)
+        previous_user_id = referral.assignee_id
+        referral.police_status = PoliceStatus.REROUTED
+        referral.phase = Phase.ENDED
+        referral.ended_at = referral.ended_at or timezone.now()
+        referral.due_at = None
+        referral.status_note = f"Now {onward.public_id}, {program.name}"[:100]
+        save_envelope(referral, ["police_status", "phase", "ended_at", "due_at", "status_note"])
+        ClinicalNote.objects.create(referral=referral, kind=ClinicalNote.Kind.HANDOVER, author=actor, text=reason)
+        event = record_event(
+            referral, events.REROUTED, actor=actor, from_state=from_state, message=f"To {program.name} as {onward.public_id}"
+        )
+        tell_officer(referral, f"Request {referral.public_id} re-routed to {program.name} as {onward.public_id}.")
+        announce(referral, event, extra_user_ids=(previous_user_id,) if previous_user_id else ())
+    return onward
+
+
+def _onward_urgency(target, referral: Referral) -> str:
+    """An urgent workflow keeps the urgency (a follow-up-only intake becomes "within the hour"); others follow up."""
+    if not target.urgent:
+        return Urgency.FOLLOW_UP
+    return Urgency.WITHIN_HOUR if referral.urgency == Urgency.FOLLOW_UP else referral.urgency
 
 
 def clinical_note_add(*, referral: Referral, actor, text: str, part2: bool = False) -> ClinicalNote:

@@ -54,10 +54,11 @@ def new_request(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             messages.error(request, "Choose what the request is for.")
         return render(request, "referrals/choose_program.html", {"programs": programs})
-    form_class = workflows.get(program.workflow).filing_form
+    spec = workflows.get(program.workflow)
+    form_class = spec.filing_form
     home = officer_home_district(request.user)
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, program=program)
         if form.is_valid():
             new = form.new_referral(program=program)
             try:
@@ -70,9 +71,23 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.info(request, f"Request {referral.public_id} was already sent; here it is.")
                 return redirect("referrals:police_detail", public_id=referral.public_id)
-        return render(request, "referrals/new.html", {"form": form, "program": program}, status=422)
-    form = form_class(initial={"district": home, "idempotency_key": form_class.fresh_key(), "urgency": "now"})
-    return render(request, "referrals/new.html", {"form": form, "program": program})
+        return render(request, spec.filing_template, {"form": form, "program": program}, status=422)
+    initial = {"district": home, "idempotency_key": form_class.fresh_key(), "urgency": "now", **_carried(request)}
+    form = form_class(initial=initial, program=program)
+    return render(request, spec.filing_template, {"form": form, "program": program})
+
+
+def _carried(request: HttpRequest) -> dict:
+    """The incident district and age chosen on the program chooser, as the form's starting values (ignored when
+    they are not valid: the form asks again)."""
+    carried: dict = {}
+    district = request.GET.get("district", "")
+    if district.isdigit() and len(district) < 10:
+        carried["district"] = int(district)
+    age = request.GET.get("age", "")
+    if age.isdigit() and int(age) <= 120:
+        carried["subject_age"] = int(age)
+    return carried
 
 
 @police_required
@@ -92,6 +107,7 @@ def _detail_context(request: HttpRequest, referral, info_form=None) -> dict:
         "referral": referral,
         "events": list(police_timeline(referral)),
         "assignee_phone": phone_of(referral.assignee, referral.program.organisation_id),
+        "assignee_label": workflows.spec_for(referral).assignee_label,
         "can_cancel": "cancel" in allowed,
         "cancel_confirm": workflows.spec_for(referral).actions["cancel"].confirm if "cancel" in allowed else "",
         "can_add_information": "add_information" in allowed,

@@ -59,6 +59,7 @@ def _case_context(request: HttpRequest, referral: Referral, bound_form: tuple[st
         "subject": referral.subject,
         "officer_phone": police_phone_of(referral.officer),
         "workflow_template": spec.case_template,
+        "assignee_label": spec.assignee_label,
         "allowed": allowed,
         **partner_case(referral),
         **(spec.case_context(referral=referral, user=request.user) if spec.case_context else {}),

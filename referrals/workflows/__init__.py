@@ -34,6 +34,7 @@ class Rule:
     ready: Callable[[Referral], str] | None = None  # returns "" when ready, else why not
     refusal: str = "You cannot do that on this request."
     state_refusal: Callable[[Referral], str] | None = None  # a better sentence than "a request that is X cannot"
+    permission: str = ""  # a model permission the user must also hold ("referrals.override_consent")
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,19 @@ class WorkflowSpec:
     deadlines: dict[str, Callable[[datetime], int]] = field(default_factory=dict)
     case_template: str = ""  # the workflow's panel on the case page
     case_context: Callable[..., dict] | None = None  # case_context(referral=, user=) -> extra template values
-    overdue: Callable[..., list[dict]] | None = None
+    overdue: Callable[..., list[dict]] | None = None  # overdue(organisation_ids=, now=) -> supervisor's items
     # One-to-one rows the case page reads with the envelope, joined in the same query (the state row included).
-    case_related: tuple[str, ...] = ()  # overdue(organisation_ids=, now=) -> supervisor's overdue items
+    case_related: tuple[str, ...] = ()
+    filing_template: str = "referrals/new.html"
+    take: str = "accept"  # the action the queue's button runs on a waiting referral
+    urgent: bool = True  # minutes, not days: a re-route into it keeps the intake's urgency
+    assignee_label: str = "Clinician"  # what the partner's person holding it is called on both sides' pages
+    # "" when the partner may see who the person is now, else why not (casework: consent not in force).
+    identity_gate: Callable[[Referral], str] | None = None
+    # Hooks for the shared cascades: each moves the workflow's state row to its end and saves it (the envelope is
+    # the caller's), returning the state it left. None: the workflow cannot be re-routed / has no consent.
+    end_for_reroute: Callable[..., str] | None = None  # end_for_reroute(referral=, actor=)
+    end_for_revocation: Callable[..., str] | None = None  # end_for_revocation(referral=, actor=)
 
 
 _REGISTRY: dict[str, WorkflowSpec] = {}

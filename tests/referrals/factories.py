@@ -63,3 +63,36 @@ def add_follow_up(referral: Referral, clinician) -> FollowUp:
 def form_datetime(value) -> str:
     """A datetime as the browser's datetime-local input sends it."""
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def file_casework(officer, district: str = "E13", program: str = "youthconnect", **fields) -> Referral:
+    """File a casework referral as `officer` the way the officer's form does (consent given on scene by default)."""
+    from datetime import date
+
+    program_row = Program.objects.get(slug=program)
+    reasons = fields.pop("reason_codes", None) or [program_row.reasons.filter(is_active=True).first().code]
+    person = {
+        "date_of_birth": fields.pop("date_of_birth", date(2011, 3, 14)),
+        "phone": fields.pop("phone", "617-555-0188"),
+        "address": fields.pop("address", "12 Example St"),
+        "guardian_name": fields.pop("guardian_name", "Ana Example"),
+        "guardian_relationship": fields.pop("guardian_relationship", "mother"),
+        "guardian_phone": fields.pop("guardian_phone", "617-555-0189"),
+    }
+    new = services.NewReferral(
+        program=program_row,
+        district=District.objects.get(code=district),
+        urgency=Urgency.FOLLOW_UP,
+        idempotency_key=uuid.uuid4(),
+        reason_codes=reasons,
+        reason_names=[program_row.reasons.get(code=code).label for code in reasons],
+        subject_name=fields.pop("subject_name", "Jamie Example"),
+        subject_age=fields.pop("subject_age", 15),
+        extra={"person": person, "consent": fields.pop("consent", "guardian")},
+        **fields,
+    )
+    referral, created = services.referral_file(
+        new=new, officer=officer, officer_district=officer_home_district(officer)
+    )
+    assert created
+    return referral

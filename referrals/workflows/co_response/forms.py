@@ -60,6 +60,10 @@ class CoResponseRequestForm(forms.Form):
     # The fields inside the collapsed "The person" section: an error there opens it.
     PERSON_FIELDS = ("subject_name", "subject_age", "subject_gender", "subject_language")
 
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.program = program
+
     def clean(self):
         cleaned = super().clean()
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):

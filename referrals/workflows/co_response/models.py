@@ -121,6 +121,11 @@ class CoResponseCase(ConcurrentTransitionMixin, models.Model):
         self.connected = connected
         self.eta_at = None
 
+    @transition(field=state, source=list(OPEN_STATES), target=S.CLOSED)
+    def reroute(self) -> None:
+        """Sent on to another program: the call ends here, neither connected nor not."""
+        self.eta_at = None
+
     @transition(field=state, source=[*ACTIVE_STATES, S.FOLLOW_UP], target=S.CLOSED)
     def close(self, *, connected: bool) -> None:
         # Decided once, when the call itself ended: closing after the follow-ups keeps that answer.

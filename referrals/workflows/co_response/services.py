@@ -262,6 +262,18 @@ def referral_finish(*, referral: Referral, actor) -> Referral:
     return referral
 
 
+def end_for_reroute(*, referral: Referral, actor) -> str:
+    """The shared re-route's hook: the call ends here; the envelope is the caller's to save."""
+    case = CoResponseCase.objects.select_for_update().get(referral=referral)
+    from_state = _transition(case, "reroute")
+    try:
+        case.save(update_fields=["state", "eta_at"])
+    except ConcurrentTransition:
+        raise ReferralError("Someone else changed this request at the same moment. Reload and try again.") from None
+    referral.co_response = case
+    return from_state
+
+
 # --- supervisor -----------------------------------------------------------------------------------------------
 
 
@@ -447,6 +459,7 @@ def follow_ups_remind_due(now: datetime) -> int:
 __all__ = [
     "CoResponseState",
     "clinical_disposition_record",
+    "end_for_reroute",
     "first_due",
     "follow_up_add",
     "follow_up_complete",

@@ -10,6 +10,7 @@ from django.http import Http404
 from programs.models import Workflow
 from referrals import services as shared
 from referrals.models import Phase, PoliceStatus, Referral
+from referrals.forms import RerouteForm
 from referrals.workflows import Action, Rule, WorkflowSpec
 from referrals.workflows.co_response import forms, services
 from referrals.workflows.co_response.models import (
@@ -113,6 +114,12 @@ RULES: dict[str, Rule] = {
         state_refusal=lambda referral: "Only an accepted request can be reassigned; a waiting one can be transferred.",
     ),
     "transfer": Rule(frozenset({"supervisor"}), WAITING_STATES | {S.ACCEPTED}, refusal=SUPERVISOR_ONLY),
+    "reroute": Rule(
+        frozenset({"assignee", "supervisor"}),
+        OPEN_STATES,
+        refusal="Only the clinician who accepted this request, or a supervisor, can send it to another program.",
+        state_refusal=lambda referral: "Only an open request can be sent to another program.",
+    ),
 }
 
 
@@ -217,6 +224,15 @@ ACTIONS: dict[str, Action] = {
         form=forms.TransferForm,
         done="Transferred.",
     ),
+    "reroute": Action(
+        "Re-route",
+        "re-routed",
+        lambda *, referral, actor, data: shared.referral_reroute(
+            referral=referral, actor=actor, program=data["program"], reason=data["reason"]
+        ),
+        form=RerouteForm,
+        done="Sent on to the other program.",
+    ),
     "cancel": Action(
         "Cancel request",
         "cancelled",
@@ -294,4 +310,5 @@ SPEC = WorkflowSpec(
     case_context=case_context,
     overdue=overdue,
     case_related=("clinical_record",),
+    end_for_reroute=services.end_for_reroute,
 )
