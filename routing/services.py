@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import FRONTLINE_PARTNER_ROLES, Membership, Organisation, Team
 from accounts.services import team_get_or_create
 from districts.models import District
+from programs.deadlines import local_datetime  # rosters' wall-clock times; re-exported for routing's callers
 from routing.models import Route, RouteStep, Shift
 
 
@@ -91,16 +92,6 @@ def route_position_of(*, program, district: District, team: Team) -> int:
 
 
 # --- rosters --------------------------------------------------------------------------------------------------
-
-
-def local_datetime(day: date, clock: time) -> datetime:
-    """A wall-clock time in Handoff's time zone as an aware instant (DST-correct: 02:30 on the spring-forward
-    day does not exist and moves forward; 01:30 on the fall-back day means the first, daylight, one)."""
-    tz = timezone.get_current_timezone()
-    naive = datetime.combine(day, clock)
-    aware = naive.replace(tzinfo=tz, fold=0)
-    # Round-trip through UTC: a time in the spring-forward gap comes back as the real instant after the gap.
-    return aware.astimezone(UTC).astimezone(tz)
 
 
 def shift_span(*, day: date, start: time, end: time) -> tuple[datetime, datetime]:
