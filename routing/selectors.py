@@ -64,5 +64,5 @@ def routes_of(organisation: Organisation) -> QuerySet[Route]:
     return (
         Route.objects.filter(program__organisation=organisation)
         .select_related("program", "district")
-        .prefetch_related("steps__district")
+        .prefetch_related("steps__district", "steps__unit")
     )
