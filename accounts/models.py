@@ -88,19 +88,22 @@ class Membership(models.Model):
 
 
 class Team(models.Model):
-    """A queue of an organisation: a district team, its citywide on-call, or its supervisors.
+    """A queue of an organisation: a district team, a unit team (its workers in a citywide police unit), its
+    citywide on-call, or its supervisors.
 
     Object permissions on referrals are granted to the team's group, never to single users row by row.
     """
 
     class Kind(models.TextChoices):
         DISTRICT = "district", "District team"
+        UNIT = "unit", "Unit team"
         ON_CALL = "on_call", "Citywide on-call"
         SUPERVISORS = "supervisors", "Supervisors"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DISTRICT)
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="teams", null=True, blank=True)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="teams", null=True, blank=True)
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="team")
 
     class Meta:
@@ -111,8 +114,13 @@ class Team(models.Model):
                 name="team_unique_district",
             ),
             models.UniqueConstraint(
+                fields=["organisation", "unit"],
+                condition=models.Q(kind="unit"),
+                name="team_unique_unit",
+            ),
+            models.UniqueConstraint(
                 fields=["organisation", "kind"],
-                condition=~models.Q(kind="district"),
+                condition=~models.Q(kind__in=["district", "unit"]),
                 name="team_unique_citywide",
             ),
             models.CheckConstraint(
@@ -120,9 +128,16 @@ class Team(models.Model):
                 | (~models.Q(kind="district") & models.Q(district__isnull=True)),
                 name="team_district_only_for_district_teams",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind="unit", unit__isnull=False)
+                | (~models.Q(kind="unit") & models.Q(unit__isnull=True)),
+                name="team_unit_only_for_unit_teams",
+            ),
         ]
 
     def __str__(self) -> str:
         if self.kind == self.Kind.DISTRICT:
             return f"{self.organisation} {self.district.code}"
+        if self.kind == self.Kind.UNIT:
+            return f"{self.organisation} {self.unit.code}"
         return f"{self.organisation} {self.get_kind_display().lower()}"

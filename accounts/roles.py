@@ -28,6 +28,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("accounts", "membership"),
             ("auth", "user"),
             ("programs", "program"),
+            ("programs", "programreason"),
         ]
         for action in ("add", "change", "delete", "view")
     ]

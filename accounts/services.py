@@ -14,7 +14,7 @@ from accounts.models import (
     Team,
 )
 from accounts.roles import ROLE_PERMISSIONS, role_group_name
-from districts.models import District
+from districts.models import District, Unit
 
 
 def role_groups_sync() -> None:
@@ -28,21 +28,39 @@ def role_groups_sync() -> None:
         group.permissions.set(Permission.objects.filter(wanted))
 
 
-def team_get_or_create(*, organisation: Organisation, district: District | None = None, kind: str = "district") -> Team:
-    """The organisation's queue for a district, or its citywide on-call or supervisors queue (district=None)."""
+def team_get_or_create(
+    *,
+    organisation: Organisation,
+    district: District | None = None,
+    kind: str | None = None,
+    unit: Unit | None = None,
+) -> Team:
+    """The organisation's queue for a district or a unit, or its citywide on-call or supervisors queue (by kind).
+
+    Without a kind, a unit means the unit team and anything else the district team.
+    """
+    if kind is None:
+        kind = Team.Kind.UNIT if unit is not None else Team.Kind.DISTRICT
     if (kind == Team.Kind.DISTRICT) != (district is not None):
-        raise ValueError("a district team needs a district; on-call and supervisors teams have none")
+        raise ValueError("a district team needs a district; other teams have none")
+    if (kind == Team.Kind.UNIT) != (unit is not None):
+        raise ValueError("a unit team needs a unit; other teams have none")
     team = (
-        Team.objects.filter(organisation=organisation, district=district, kind=kind)
-        .select_related("group", "organisation", "district")
+        Team.objects.filter(organisation=organisation, district=district, unit=unit, kind=kind)
+        .select_related("group", "organisation", "district", "unit")
         .first()
     )
     if team:
         return team
-    suffix = district.code if district is not None else kind
+    if district is not None:
+        suffix = district.code
+    elif unit is not None:
+        suffix = f"unit:{unit.code}"  # a unit's code may equal a district's
+    else:
+        suffix = kind
     group, _ = Group.objects.get_or_create(name=f"Team: {organisation.pk}/{suffix}")
     team, _ = Team.objects.get_or_create(
-        organisation=organisation, district=district, kind=kind, defaults={"group": group}
+        organisation=organisation, district=district, unit=unit, kind=kind, defaults={"group": group}
     )
     return team
 
@@ -57,7 +75,7 @@ def membership_sync_groups(*, user) -> None:
     wanted: set[int] = set()
     is_staff = user.is_superuser
     memberships = Membership.objects.filter(user=user, is_active=True).select_related("organisation")
-    for membership in memberships.prefetch_related("districts"):
+    for membership in memberships.prefetch_related("districts", "units"):
         wanted.add(Group.objects.get_or_create(name=role_group_name(membership.role))[0].pk)
         if membership.role == Role.ADMINISTRATOR:
             is_staff = True
@@ -68,6 +86,9 @@ def membership_sync_groups(*, user) -> None:
         if membership.role in FRONTLINE_PARTNER_ROLES:
             team = team_get_or_create(organisation=membership.organisation, kind=Team.Kind.ON_CALL)
             wanted.add(team.group_id)
+            # A worker posted with a citywide police unit (YVSF, School Police...) answers that unit's queue.
+            for unit in membership.units.all():
+                wanted.add(team_get_or_create(organisation=membership.organisation, unit=unit).group_id)
         if membership.role in SUPERVISOR_ROLES & PARTNER_ROLES:
             team = team_get_or_create(organisation=membership.organisation, kind=Team.Kind.SUPERVISORS)
             wanted.add(team.group_id)

@@ -55,6 +55,17 @@ def officer_home_district(user):
     return None
 
 
+def officer_unit(user):
+    """The citywide unit an officer files from (Youth Violence Strike Force...), or None: a partner's team for that
+    unit takes the unit's casework first."""
+    for membership in memberships_of(user):
+        if membership.role in POLICE_ROLES:
+            units = list(membership.units.all())
+            if units:
+                return units[0]
+    return None
+
+
 # --- police side: the envelope only ---------------------------------------------------------------------------
 
 

@@ -235,14 +235,16 @@ def route_team(*, program: Program, district: District) -> Team:
 # --- filing ---------------------------------------------------------------------------------------------------
 
 
-def referral_file(*, new: NewReferral, officer, officer_district: District | None = None) -> tuple[Referral, bool]:
+def referral_file(
+    *, new: NewReferral, officer, officer_district: District | None = None, officer_unit=None
+) -> tuple[Referral, bool]:
     """File a referral. The same idempotency key always yields the same referral: (referral, created)."""
     existing = Referral.objects.filter(idempotency_key=new.idempotency_key).first()
     if existing is not None:
         return _existing_for(existing, officer), False
     try:
         with transaction.atomic():
-            referral = _create(new=new, officer=officer, officer_district=officer_district)
+            referral = _create(new=new, officer=officer, officer_district=officer_district, unit=officer_unit)
     except IntegrityError:
         # A double tap raced us between the lookup and the insert: the other one won, return it.
         existing = Referral.objects.filter(idempotency_key=new.idempotency_key).first()
@@ -253,7 +255,12 @@ def referral_file(*, new: NewReferral, officer, officer_district: District | Non
 
 
 def _create(
-    *, new: NewReferral, officer, officer_district: District | None, rerouted_from: Referral | None = None
+    *,
+    new: NewReferral,
+    officer,
+    officer_district: District | None,
+    rerouted_from: Referral | None = None,
+    unit=None,
 ) -> Referral:
     """The envelope, the subject, the workflow's state row, the grant, the events and the notices of a new referral.
     Runs inside the caller's transaction."""
@@ -265,7 +272,7 @@ def _create(
     if spec is None or not program.is_active:
         raise ReferralError("That program does not take requests.")
     now = timezone.now()
-    decision = route_choose(program=program, district=new.district, at=now)
+    decision = route_choose(program=program, district=new.district, at=now, unit=unit)
     team = decision.team
     codes = sorted(set(new.reason_codes))
     referral = Referral.objects.create(

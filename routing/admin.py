@@ -22,7 +22,12 @@ class RouteAdmin(admin.ModelAdmin):
         return " → ".join(str(step) for step in route.steps.all())
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("program", "district").prefetch_related("steps__district")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("program", "district")
+            .prefetch_related("steps__district", "steps__unit")
+        )
 
 
 @admin.register(Shift)

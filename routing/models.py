@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from accounts.models import Organisation
-from districts.models import District
+from districts.models import District, Unit
 from programs.models import Program
 
 
@@ -29,6 +29,7 @@ class Route(models.Model):
 class RouteStep(models.Model):
     class Kind(models.TextChoices):
         DISTRICT_TEAM = "district", "District team"
+        UNIT = "unit", "Unit team"
         ON_CALL = "on_call", "Citywide on-call"
         SUPERVISORS = "supervisors", "Supervisors"
 
@@ -38,13 +39,20 @@ class RouteStep(models.Model):
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="+", null=True, blank=True, help_text="District teams only."
     )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", null=True, blank=True, help_text="Unit teams only."
+    )
 
     class Meta:
         ordering = ["route", "position"]
         constraints = [models.UniqueConstraint(fields=["route", "position"], name="routestep_unique_position")]
 
     def __str__(self) -> str:
-        return self.district.code if self.district_id else self.get_kind_display()
+        if self.district_id:
+            return self.district.code
+        if self.unit_id:
+            return self.unit.code
+        return self.get_kind_display()
 
     def clean(self) -> None:
         if self.kind == self.Kind.DISTRICT_TEAM and self.district_id is None:
@@ -53,6 +61,12 @@ class RouteStep(models.Model):
             raise ValidationError({"district": "Only a district-team step names a district."})
         if self.district_id is not None and not self.district.is_active:
             raise ValidationError({"district": f"{self.district.code} is not an active district."})
+        if self.kind == self.Kind.UNIT and self.unit_id is None:
+            raise ValidationError({"unit": "A unit-team step must name its unit."})
+        if self.kind != self.Kind.UNIT and self.unit_id is not None:
+            raise ValidationError({"unit": "Only a unit-team step names a unit."})
+        if self.unit_id is not None and not self.unit.is_active:
+            raise ValidationError({"unit": f"{self.unit.code} is not an active unit."})
 
 
 class Shift(models.Model):

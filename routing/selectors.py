@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import FRONTLINE_PARTNER_ROLES, PARTNER_ROLES, SUPERVISOR_ROLES, Organisation
 from accounts.selectors import memberships_of
+from districts.models import District
 from routing.models import Route, Shift
 from routing.services import local_datetime
 
@@ -64,5 +65,12 @@ def routes_of(organisation: Organisation) -> QuerySet[Route]:
     return (
         Route.objects.filter(program__organisation=organisation)
         .select_related("program", "district")
-        .prefetch_related("steps__district")
+        .prefetch_related("steps__district", "steps__unit")
     )
+
+
+def route_serving_condition(district: District) -> Q:
+    """Programs that serve a district: one with routes serves only the districts where it has an active route; one
+    without any route serves every district (through the district team). Registered with programs.registry."""
+    routes = Route.objects.filter(program=OuterRef("pk"))
+    return ~Exists(routes) | Exists(routes.filter(district=district, is_active=True))

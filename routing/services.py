@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts.models import FRONTLINE_PARTNER_ROLES, Membership, Organisation, Team
 from accounts.services import team_get_or_create
-from districts.models import District
+from districts.models import District, Unit
+from programs.deadlines import local_datetime  # rosters' wall-clock times; re-exported for routing's callers
 from routing.models import Route, RouteStep, Shift
 
 
@@ -22,9 +23,14 @@ class RoutingError(Exception):
 class Step:
     kind: str
     district: District | None = None
+    unit: Unit | None = None
 
     def describe(self) -> str:
-        return self.district.code if self.district is not None else RouteStep.Kind(self.kind).label.lower()
+        if self.district is not None:
+            return self.district.code
+        if self.unit is not None:
+            return self.unit.code
+        return RouteStep.Kind(self.kind).label.lower()
 
 
 @dataclass(frozen=True)
@@ -35,43 +41,85 @@ class RouteDecision:
     final: bool  # the last queue of the chain: nothing further to escalate to
 
 
-def route_chain(*, program, district: District) -> list[Step]:
-    """The ordered queues for a program's request in a district: the route's steps, or district team → supervisors."""
+def _unit_is_covered(organisation_id: int, unit: Unit) -> bool:
+    """Someone on the partner's front line works with this police unit, so its unit team has someone to answer."""
+    return (
+        unit.is_active
+        and Membership.objects.filter(
+            organisation_id=organisation_id,
+            role__in=FRONTLINE_PARTNER_ROLES,
+            units=unit,
+            is_active=True,
+            user__is_active=True,
+        ).exists()
+    )
+
+
+def route_chain(*, program, district: District, unit: Unit | None = None) -> list[Step]:
+    """The ordered queues for a program's request in a district: the route's steps, or district team → supervisors.
+
+    A request from a police unit (``unit``) goes first to the partner's team for that unit, when the partner has
+    someone working with it (YouthConnect's social workers in the Youth Violence Strike Force, say).
+    """
     route = Route.objects.filter(program=program, district=district, is_active=True).first()
     steps = []
     if route is not None:
-        steps = [Step(s.kind, s.district) for s in route.steps.select_related("district").order_by("position")]
+        steps = [
+            Step(s.kind, s.district, s.unit)
+            for s in route.steps.select_related("district", "unit").order_by("position")
+        ]
     if not steps:
         steps = [Step(RouteStep.Kind.DISTRICT_TEAM, district)]
+    if unit is not None and _unit_is_covered(program.organisation_id, unit):
+        others = [s for s in steps if not (s.kind == RouteStep.Kind.UNIT and s.unit.pk == unit.pk)]
+        steps = [Step(RouteStep.Kind.UNIT, unit=unit), *others]
     if steps[-1].kind != RouteStep.Kind.SUPERVISORS:
         steps.append(Step(RouteStep.Kind.SUPERVISORS))  # someone always ends up holding it
     return steps
 
 
-def _staffed(organisation: Organisation, step: Step, at: datetime) -> bool:
+def _staffed(program, step: Step, at: datetime) -> bool:
     if step.kind == RouteStep.Kind.SUPERVISORS:
         return True
-    shifts = Shift.objects.filter(organisation=organisation, starts_at__lte=at, ends_at__gt=at)
+    if not program.uses_rosters:
+        # Teams without rosters (casework) are their queue: nobody is ever "off shift", so nothing is skipped.
+        return True
+    shifts = Shift.objects.filter(organisation=program.organisation_id, starts_at__lte=at, ends_at__gt=at)
     if step.kind == RouteStep.Kind.ON_CALL:
         return shifts.filter(on_call=True).exists()
+    if step.kind == RouteStep.Kind.UNIT:
+        # Shifts name districts, not units: a unit is staffed while someone who works with it is on shift.
+        return shifts.filter(
+            user__memberships__organisation=program.organisation_id,
+            user__memberships__role__in=FRONTLINE_PARTNER_ROLES,
+            user__memberships__units=step.unit,
+            user__memberships__is_active=True,
+        ).exists()
     return shifts.filter(districts=step.district).exists()
 
 
 def _team_for(organisation: Organisation, step: Step) -> Team:
     if step.kind == RouteStep.Kind.DISTRICT_TEAM:
         return team_get_or_create(organisation=organisation, district=step.district)
+    if step.kind == RouteStep.Kind.UNIT:
+        return team_get_or_create(organisation=organisation, unit=step.unit)
     return team_get_or_create(organisation=organisation, kind=step.kind)
 
 
-def route_choose(*, program, district: District, at: datetime | None = None, after: int = -1) -> RouteDecision:
-    """The first queue after position ``after`` with someone on shift at ``at``, and why it was chosen."""
+def route_choose(
+    *, program, district: District, at: datetime | None = None, after: int = -1, unit: Unit | None = None
+) -> RouteDecision:
+    """The first queue after position ``after`` with someone on shift at ``at``, and why it was chosen.
+
+    For a program without rosters every team of the chain counts as staffed: the first one after ``after`` holds it.
+    """
     at = at or timezone.now()
     organisation = program.organisation
-    chain = route_chain(program=program, district=district)
+    chain = route_chain(program=program, district=district, unit=unit)
     skipped: list[str] = []
     for position in range(after + 1, len(chain)):
         step = chain[position]
-        if _staffed(organisation, step, at):
+        if _staffed(program, step, at):
             team = _team_for(organisation, step)
             reason = f"Routed to {team}" + (f": nobody on shift in {', '.join(skipped)}" if skipped else "")
             return RouteDecision(team=team, position=position, reason=reason, final=position == len(chain) - 1)
@@ -82,25 +130,31 @@ def route_choose(*, program, district: District, at: datetime | None = None, aft
     return RouteDecision(team=team, position=len(chain) - 1, reason=f"Still with {team}: end of the chain", final=True)
 
 
-def route_position_of(*, program, district: District, team: Team) -> int:
-    """Where a queue stands in the chain (-1 if it is not in it, e.g. after a manual transfer)."""
-    for position, step in enumerate(route_chain(program=program, district=district)):
-        if step.kind == team.kind and (step.district is None or step.district.pk == team.district_id):
+def _is_team(step: Step, team: Team) -> bool:
+    if step.kind != team.kind:
+        return False
+    if step.kind == RouteStep.Kind.DISTRICT_TEAM:
+        return step.district.pk == team.district_id
+    if step.kind == RouteStep.Kind.UNIT:
+        return step.unit.pk == team.unit_id
+    return True
+
+
+def route_position_of(*, program, district: District, team: Team, unit: Unit | None = None) -> int:
+    """Where a queue stands in the chain (-1 if it is not in it, e.g. after a manual transfer).
+
+    Pass the ``unit`` the request was routed with, so the chain is the one it was routed along. Without it, a unit
+    team that is not a step of the district's route is found where a request from its unit would start: first.
+    """
+    for position, step in enumerate(route_chain(program=program, district=district, unit=unit)):
+        if _is_team(step, team):
             return position
+    if unit is None and team.kind == Team.Kind.UNIT:
+        return route_position_of(program=program, district=district, team=team, unit=team.unit)
     return -1
 
 
 # --- rosters --------------------------------------------------------------------------------------------------
-
-
-def local_datetime(day: date, clock: time) -> datetime:
-    """A wall-clock time in Handoff's time zone as an aware instant (DST-correct: 02:30 on the spring-forward
-    day does not exist and moves forward; 01:30 on the fall-back day means the first, daylight, one)."""
-    tz = timezone.get_current_timezone()
-    naive = datetime.combine(day, clock)
-    aware = naive.replace(tzinfo=tz, fold=0)
-    # Round-trip through UTC: a time in the spring-forward gap comes back as the real instant after the gap.
-    return aware.astimezone(UTC).astimezone(tz)
 
 
 def shift_span(*, day: date, start: time, end: time) -> tuple[datetime, datetime]:

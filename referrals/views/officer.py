@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -9,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.models import Program
-from programs.registry import available_workflows
+from programs.selectors import programs_serving
 from referrals import policy, workflows
-from referrals.forms import AddInformationForm
+from referrals.forms import AddInformationForm, ProgramFilterForm
 from referrals.selectors import (
     get_police_referral_for_user,
     officer_home_district,
+    officer_unit,
     phone_of,
     police_district_ids,
     police_list,
@@ -28,18 +31,55 @@ MY_REFERRALS_LIMIT = 50
 
 def _programs() -> list[Program]:
     """The programs an officer can file with: active, and carried by an installed workflow."""
-    return list(
-        Program.objects.filter(is_active=True, workflow__in=available_workflows())
-        .select_related("organisation")
-        .order_by("pk")
-    )
+    return list(programs_serving(district=None))
+
+
+CHOOSER_PARAMS = ("district", "age")
+
+
+def _narrowing(request: HttpRequest) -> bool:
+    """The officer is narrowing the chooser's list by district or age (its form's own GET)."""
+    return request.method == "GET" and any(name in request.GET for name in CHOOSER_PARAMS)
 
 
 def _chosen_program(request: HttpRequest, programs: list[Program]) -> Program | None:
     slug = request.POST.get("program") or request.GET.get("program")
     if slug:
         return next((p for p in programs if p.slug == slug), None)
-    return programs[0] if len(programs) == 1 else None
+    # Nothing to choose between: straight to the one program's form (unless the chooser itself is asking).
+    return programs[0] if len(programs) == 1 and not _narrowing(request) else None
+
+
+def _choose_program(request: HttpRequest, *, home) -> HttpResponse:
+    """The programs serving the person's district and age. The officer's home district is the first answer; every
+    change re-renders the list (htmx), and without script the form's button does the same."""
+    if _narrowing(request):
+        data = {name: request.GET.get(name, "") for name in CHOOSER_PARAMS}
+        if "district" not in request.GET and home is not None:
+            data["district"] = str(home.pk)
+        form = ProgramFilterForm(data)
+    else:
+        form = ProgramFilterForm(initial={"district": home})
+    status = 200
+    programs: list[Program] = []
+    district, age = home, None
+    if form.is_bound and not form.is_valid():
+        # htmx swaps only a 2xx answer: the list with its message replaces the old list; a whole page says 400.
+        status = 200 if request.htmx else 400
+    else:
+        if form.is_bound:
+            district, age = form.cleaned_data["district"], form.cleaned_data["age"]
+        programs = list(programs_serving(district=district, age=age))
+    carried = {"district": district.pk if district is not None else None, "age": age}
+    context = {
+        "form": form,
+        "programs": programs,
+        "district": district,
+        "age": age,
+        "carry": urlencode({name: value for name, value in carried.items() if value is not None}),
+    }
+    template = "referrals/choose_program.html#programs" if request.htmx else "referrals/choose_program.html"
+    return render(request, template, context, status=status)
 
 
 @police_required
@@ -49,20 +89,22 @@ def new_request(request: HttpRequest) -> HttpResponse:
     if not programs:
         messages.error(request, "No program takes requests yet. Ask an administrator.")
         return redirect("referrals:mine")
+    home = officer_home_district(request.user)
     program = _chosen_program(request, programs)
     if program is None:
         if request.method == "POST":
             messages.error(request, "Choose what the request is for.")
-        return render(request, "referrals/choose_program.html", {"programs": programs})
+        return _choose_program(request, home=home)
     spec = workflows.get(program.workflow)
     form_class = spec.filing_form
-    home = officer_home_district(request.user)
     if request.method == "POST":
         form = form_class(request.POST, program=program)
         if form.is_valid():
             new = form.new_referral(program=program)
             try:
-                referral, created = referral_file(new=new, officer=request.user, officer_district=home)
+                referral, created = referral_file(
+                    new=new, officer=request.user, officer_district=home, officer_unit=officer_unit(request.user)
+                )
             except ReferralError as error:
                 form.add_error(None, str(error))
             else:

@@ -27,9 +27,17 @@ def _program_form(**overrides) -> dict:
         "workflow": Workflow.CO_RESPONSE,
         "description": "A BEST clinician on the night shift.",
         "acceptance_minutes": "15",
-        "first_contact_days": "3",
+        "first_contact_amount": "3",
+        "first_contact_unit": "business_days",
         "door_knock_hours": "48",
+        "self_consent_age": "18",
+        "uses_rosters": "on",
         "is_active": "on",
+        # The reasons-for-referral inline, left empty.
+        "reasons-TOTAL_FORMS": "0",
+        "reasons-INITIAL_FORMS": "0",
+        "reasons-MIN_NUM_FORMS": "0",
+        "reasons-MAX_NUM_FORMS": "1000",
         "_save": "Save",
         **overrides,
     }
