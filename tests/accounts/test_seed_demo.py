@@ -27,8 +27,8 @@ def test_seed_demo_run_twice_leaves_the_same_counts(settings):
     first = counts()
     call_command("seed_demo")
     assert counts() == first
-    assert first["users"] == 13
-    assert first["programs"] == 5
+    assert first["users"] == 17
+    assert first["programs"] == 6
 
 
 @pytest.mark.django_db

@@ -37,6 +37,7 @@ Scenario = Callable[[dict], tuple[str, str, dict]]
 
 def _new_request_data() -> dict:
     return {
+        "program": "co-response",
         "idempotency_key": str(uuid.uuid4()),
         "district": District.objects.get(code="B2").pk,
         "urgency": "now",

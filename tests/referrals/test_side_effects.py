@@ -53,7 +53,12 @@ def test_a_filing_whose_side_effects_fail_is_saved_and_answered_302(client, pers
     hint, deliver = side_effects_down
     _email_me(personas["clinician.b2"], Kind.NEW_IN_QUEUE)
     client.force_login(personas["officer.b2"])
-    data = {"idempotency_key": str(uuid.uuid4()), "district": District.objects.get(code="B2").pk, "urgency": "now"}
+    data = {
+        "program": "co-response",
+        "idempotency_key": str(uuid.uuid4()),
+        "district": District.objects.get(code="B2").pk,
+        "urgency": "now",
+    }
 
     response = client.post(reverse("referrals:new"), data)
 

@@ -33,6 +33,7 @@ S = CoResponseState
 
 def _request_form(**overrides) -> dict:
     data = {
+        "program": "co-response",
         "idempotency_key": str(uuid.uuid4()),
         "district": District.objects.get(code="B2").pk,
         "urgency": "now",
@@ -393,7 +394,15 @@ def test_case_page_offers_the_actions_of_the_state_in_workflow_order(client, per
     assert response.context["allowed"] == ["accept", "decline"]
     advance(referral, personas["clinician.b2"], "accepted")
     response = client.get(_case_url(referral))
-    assert response.context["allowed"] == ["depart", "arrive", "disposition", "follow_up", "follow_up_done", "note"]
+    assert response.context["allowed"] == [
+        "depart",
+        "arrive",
+        "disposition",
+        "follow_up",
+        "follow_up_done",
+        "note",
+        "reroute",
+    ]
 
 
 def test_decline_select_has_no_reason_chosen_in_advance(client, personas, login):

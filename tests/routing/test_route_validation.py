@@ -143,7 +143,7 @@ def test_the_admin_refuses_a_route_with_no_steps(client, login):
 
     assert response.status_code == 200
     assert NOWHERE in response.content.decode()
-    assert not Route.objects.exists()
+    assert not Route.objects.filter(program=co_response()).exists()
 
 
 def test_the_admin_refuses_a_district_step_without_a_district(client, login):
@@ -153,7 +153,7 @@ def test_the_admin_refuses_a_district_step_without_a_district(client, login):
 
     assert response.status_code == 200
     assert "A district-team step must name its district." in response.content.decode()
-    assert not Route.objects.exists()
+    assert not Route.objects.filter(program=co_response()).exists()
 
 
 def test_the_admin_saves_a_route_with_steps(client, login):
@@ -162,7 +162,7 @@ def test_the_admin_saves_a_route_with_steps(client, login):
     response = client.post(ADD_URL, _route_form(**_steps(("1", "district", "B2"), ("2", "on_call", ""), blank=1)))
 
     assert response.status_code == 302
-    route = Route.objects.get()
+    route = Route.objects.get(program=co_response())
     assert [(s.position, s.kind, s.district_id) for s in route.steps.all()] == [
         (1, "district", district("B2").pk),
         (2, "on_call", None),

@@ -108,7 +108,7 @@ def test_file_with_a_key_already_used_by_another_officer_is_refused(personas):
 
 def test_file_is_refused_for_a_program_whose_workflow_is_not_built_yet(personas):
     new = new_referral()
-    new.program = Program.objects.get(slug="youthconnect")  # casework: no workflow module registered yet
+    new.program = Program.objects.get(slug="hub-table")  # Hub situations: not a workflow a referral is filed in
 
     with pytest.raises(ReferralError) as error:
         referral_file(new=new, officer=personas["officer.b2"])
