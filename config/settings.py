@@ -126,6 +126,9 @@ else:
         "utc": True,
     }
 # Embedded setup only: processes without websockets (the huey worker) post their hints to the web server.
+# Keys the repeat-referral fingerprints (referrals/workflows/casework/matching.py). Set it apart from SECRET_KEY in
+# production, so rotating SECRET_KEY does not make every earlier referral unmatched; empty falls back to SECRET_KEY.
+HANDOFF_MATCH_KEY = env_str("HANDOFF_MATCH_KEY")
 HINT_RELAY_URL = "" if REDIS_URL else env_str("HINT_RELAY_URL")
 HUEY["consumer"] = {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread", "periodic": True}
 

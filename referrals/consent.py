@@ -22,7 +22,7 @@ from django.utils import timezone
 from notifications.models import Kind
 from referrals import events, policy, workflows
 from referrals.errors import ReferralError
-from referrals.models import Consent, PoliceStatus, Referral
+from referrals.models import FINAL_POLICE_STATUSES, Consent, Phase, PoliceStatus, Referral
 from referrals.services import (
     announce,
     lock,
@@ -188,8 +188,10 @@ def consent_revoke(*, referral: Referral, actor) -> Referral:
     spec = workflows.spec_for(referral)
     from_state = spec.end_for_revocation(referral=referral, actor=actor) if spec.end_for_revocation else ""
     previous_user_id = referral.assignee_id
-    referral.police_status = PoliceStatus.CLOSED_DECLINED
-    referral.phase = "ended"
+    was = referral.police_status
+    if was not in FINAL_POLICE_STATUSES:  # a status police already saw as final stays ("Declined")
+        referral.police_status = PoliceStatus.CLOSED_DECLINED
+    referral.phase = Phase.ENDED
     referral.ended_at = referral.ended_at or now
     referral.due_at = None
     referral.status_note = ""
@@ -197,7 +199,8 @@ def consent_revoke(*, referral: Referral, actor) -> Referral:
     dropped = revoke_teams(referral)
     revoke_change(referral)
     event = record_event(referral, events.CONSENT_REVOKED, actor=actor, from_state=from_state)
-    tell_officer(referral, f"Request {referral.public_id}: {PoliceStatus.CLOSED_DECLINED.label}.")
+    if referral.police_status != was:
+        tell_officer(referral, f"Request {referral.public_id}: {referral.get_police_status_display()}.")
     announce(
         referral,
         event,

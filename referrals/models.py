@@ -184,6 +184,13 @@ class Referral(models.Model):
         return workflows.state_of(self)
 
     @property
+    def assignee_label(self) -> str:
+        """What the partner's person holding it is called: "Clinician", "Worker"."""
+        from referrals import workflows
+
+        return workflows.spec_for(self).assignee_label
+
+    @property
     def queue_take(self) -> tuple[str, str]:
         """The queue button of a waiting referral: (action, label), "accept" / "Accept" for co-response."""
         from referrals import workflows

@@ -354,7 +354,7 @@ def referral_reroute(*, referral: Referral, actor, program: Program, reason: str
     """Send one intake on to another program (a co-response call that needs YouthConnect, a YouthConnect referral
     that needs a clinician now). The first referral ends as "Re-routed" and keeps its partner-side records; the new
     one starts in the other program's queue with the envelope and the person, never the first partner's notes.
-    Re-routing twice to the same program returns the same new referral."""
+    A referral is re-routed once: a second attempt is refused and names the first onward referral."""
     reason = reason.strip()
     if not reason:
         raise ReferralError("Give a reason for the re-route.")
@@ -382,6 +382,8 @@ def referral_reroute(*, referral: Referral, actor, program: Program, reason: str
             latitude=referral.latitude,
             longitude=referral.longitude,
             cad_incident_number=referral.cad_incident_number,
+            reason_codes=list(referral.reason_codes),
+            reason_names=referral.reason_labels(),  # what the officer entered, in the words they chose
             subject_name=subject.name,
             subject_age=subject.approximate_age,
             subject_gender=subject.gender,

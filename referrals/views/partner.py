@@ -60,6 +60,8 @@ def _case_context(request: HttpRequest, referral: Referral, bound_form: tuple[st
         "officer_phone": police_phone_of(referral.officer),
         "workflow_template": spec.case_template,
         "assignee_label": spec.assignee_label,
+        # "" when this user may see who the person is; else why not (casework: no consent in force).
+        "identity_withheld": spec.identity_gate(referral) if spec.identity_gate else "",
         "allowed": allowed,
         **partner_case(referral),
         **(spec.case_context(referral=referral, user=request.user) if spec.case_context else {}),

@@ -222,3 +222,70 @@ def test_officer_cannot_take_worker_actions(personas):
         with pytest.raises(Refused):
             service(referral=referral, actor=officer, **kwargs)
     assert CaseworkCase.objects.get(referral=referral).state == CaseworkState.SUBMITTED
+
+
+def test_the_supervisor_sees_overdue_first_contacts_first(personas, client):
+    from django.urls import reverse
+
+    late = file_casework(personas["officer.d4"], "E13", subject_name="Late Example")
+    on_time = file_casework(personas["officer.d4"], "E13")
+    Referral.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    client.force_login(personas["youth.supervisor"])
+    page = client.get(reverse("referrals:overdue")).content.decode()
+    assert f'data-ref="{late.public_id}" data-overdue="first_contact"' in page
+    assert on_time.public_id not in page
+    assert "Late Example" not in page  # the list names the referral, not the person
+    # A worker is not a supervisor: the overdue view is refused.
+    client.force_login(personas["youth.e13"])
+    assert client.get(reverse("referrals:overdue")).status_code == 403
+
+
+def test_before_consent_the_case_page_shows_whom_to_ask_and_not_who_the_person_is(personas, client):
+    referral = file_casework(
+        personas["officer.d4"], "E13", consent="not_yet", subject_name="Quenby Example", subject_age=14,
+        circumstances="Quenby lives above the bakery", guardian_name="Odile Guardian", guardian_phone="617-555-0133",
+    )
+    services.referral_add_information(referral=referral, actor=personas["officer.d4"], text="Quenby's brother is Tomas")
+    client.force_login(personas["youth.e13"])
+    url = f"/queue/{referral.public_id}/"
+    page = client.get(url).content.decode()
+    assert "Consent needed" in page and "Renee Baptiste" in page  # why, and who can override
+    for secret in ("Quenby", "bakery", "Tomas", "12 Example St", "2011-03-14", "Mar 14, 2011"):
+        assert secret not in page, secret
+    assert "Odile Guardian" in page and "617-555-0133" in page  # whom to ask
+    consent.consent_record(referral=referral, actor=personas["youth.supervisor"], given_by="guardian", giver_name="Odile")
+    page = client.get(url).content.decode()
+    assert "Quenby Example" in page and "Tomas" in page and "12 Example St" in page
+
+
+def test_after_withdrawal_no_one_sees_whom_to_ask_and_the_fingerprint_is_gone(personas, client):
+    referral = file_casework(personas["officer.d4"], "E13", subject_name="Rhea Example", subject_age=19, consent="person")
+    assert referral.casework_person.fingerprint
+    consent.consent_revoke(referral=referral, actor=personas["youth.supervisor"])
+    referral.casework_person.refresh_from_db()
+    assert referral.casework_person.fingerprint == ""
+    client.force_login(personas["youth.supervisor"])
+    page = client.get(f"/queue/{referral.public_id}/").content.decode()
+    assert "Rhea" not in page and "617-555-0188" not in page
+    again = file_casework(personas["officer.d4"], "E13", subject_name="Rhea Example", subject_age=19, consent="person")
+    assert "Referred to us before" not in client.get(f"/queue/{again.public_id}/").content.decode()
+
+
+def test_withdrawal_after_a_decline_keeps_the_final_status_police_saw(personas):
+    worker = personas["youth.e13"]
+    referral = casework.referral_assign(referral=file_casework(personas["officer.d4"], "E13"), actor=worker)
+    referral = casework.referral_decline(referral=referral, actor=worker, declined_by="guardian")
+    assert referral.police_status == PoliceStatus.DECLINED
+    referral = consent.consent_revoke(referral=referral, actor=worker)
+    assert (referral.police_status, referral.phase) == (PoliceStatus.DECLINED, Phase.ENDED)
+
+
+def test_consent_to_identity_only_does_not_open_services(personas):
+    worker = personas["youth.e13"]
+    referral = casework.referral_assign(
+        referral=file_casework(personas["officer.d4"], "E13", consent="not_yet"), actor=worker
+    )
+    consent.consent_record(referral=referral, actor=worker, given_by="guardian", giver_name="Ana", scope="identity")
+    casework.contact_attempt_add(referral=referral, actor=worker, method="phone", outcome="reached")
+    with pytest.raises(ReferralError, match="identity only"):
+        casework.referral_engage(referral=referral, actor=worker, tier="1")

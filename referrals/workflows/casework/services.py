@@ -322,6 +322,8 @@ def end_for_reroute(*, referral: Referral, actor) -> str:
 
 
 def end_for_revocation(*, referral: Referral, actor) -> str:
+    """Consent withdrawn: the case closes, and the fingerprint goes, so a later referral is not matched to it."""
+    CaseworkPerson.objects.filter(referral=referral).update(fingerprint="")
     return _end(referral, CloseReason.CONSENT_REVOKED)
 
 

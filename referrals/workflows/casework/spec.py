@@ -47,7 +47,14 @@ def police_status(case: CaseworkCase) -> tuple[str, str]:
 
 
 def _consented(referral: Referral) -> str:
-    return consent.consent_problem(referral)
+    """Services need consent to services (or an override); consent to share identity only is not enough."""
+    problem = consent.consent_problem(referral)
+    if problem:
+        return problem
+    given = consent.consent_in_force(referral)
+    if given.scope == given.Scope.IDENTITY and not given.is_override:
+        return "The consent recorded covers sharing identity only: record consent to services before engaging."
+    return ""
 
 
 def _no_consent_yet(referral: Referral) -> str:
@@ -287,15 +294,17 @@ ACTIONS: dict[str, Action] = {
 def case_context(*, referral: Referral, user) -> dict:
     """The casework panel: the case, consent, the person's details (when consent allows), attempts, goals."""
     withheld = consent.consent_problem(referral)
+    live = referral.casework.state in LIVE_STATES
     return {
         "case": referral.casework,
         "consent": consent.consent_in_force(referral),
-        "identity_withheld": withheld,
         "person": None if withheld else referral.casework_person,
-        "consent_contact": _consent_contact(referral) if withheld else None,
+        # Whom to ask, while asking is still the work: never after the referral closed (a withdrawal included).
+        "consent_contact": _consent_contact(referral) if withheld and live else None,
         "attempts": list(referral.contact_attempts.select_related("by").order_by("attempted_at", "pk")),
         "goals": list(referral.goals.order_by("created_at", "pk")),
-        "earlier": earlier_referrals(referral),
+        # Derived from the name and date of birth: shown only with them.
+        "earlier": None if withheld else earlier_referrals(referral),
         "engage_blocked": withheld
         if referral.assignee_id == user.pk and referral.casework.state in REACHING_STATES
         else "",
