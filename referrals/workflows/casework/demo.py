@@ -74,7 +74,9 @@ def casework_programs_configure() -> None:
                 program=program, code=code, defaults={"label": label, "position": position, "is_active": True}
             )
     youthconnect = Program.objects.get(slug="youthconnect")
-    for code, station in YOUTHCONNECT_ROUTES.items():
+    # A program with routes serves only the districts it has routes for: each station needs its own route too.
+    stations = {code: code for code in YOUTHCONNECT_STATIONS} | YOUTHCONNECT_ROUTES
+    for code, station in stations.items():
         route, _ = Route.objects.get_or_create(program=youthconnect, district=District.objects.get(code=code))
         route.steps.all().delete()
         station_district = District.objects.get(code=YOUTHCONNECT_ROUTES.get(station, station))
