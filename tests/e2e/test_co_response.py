@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_new_request, sign_in
 
 SUBJECT_NAME = "Zebulon Quixote-Marrow"
 CIRCUMSTANCES = "Standing on the Longfellow railing, says the voices told him to jump"
@@ -43,7 +43,7 @@ def test_officer_files_clinician_handles_officer_sees_only_status(e2e_personas, 
     officer = phone()
     officer_frames = collect_frames(officer)
     sign_in(officer, "officer.b2")
-    officer.locator("#main").get_by_role("link", name="New request").click()  # one program takes requests: its form
+    open_new_request(officer)  # several programs take requests: the chooser, then "Co-response (BEST)"
     officer.fill("#id_location_text", "Longfellow Bridge, Charles St side")
     officer.get_by_label("Suicidal statements").check()
     officer.get_by_label("Psychosis").check()
