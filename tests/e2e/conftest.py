@@ -152,6 +152,22 @@ def sign_in(page, username: str) -> None:
     page.click("button[type=submit]")
 
 
+def collect_frames(page) -> list[str]:
+    """Every websocket frame the page receives from now on, as text."""
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    return frames
+
+
+def mark_page(page) -> None:
+    """A value that only survives while the page is not reloaded."""
+    page.evaluate("window.__notReloaded = true")
+
+
+def assert_not_reloaded(page) -> None:
+    assert page.evaluate("window.__notReloaded === true")
+
+
 CHOOSER_URL = re.compile(r"/referrals/new/$")
 CO_RESPONSE = ("co-response", "Co-response (BEST)")
 
