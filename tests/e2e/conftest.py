@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -148,6 +150,41 @@ def sign_in(page, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+
+
+def collect_frames(page) -> list[str]:
+    """Every websocket frame the page receives from now on, as text."""
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    return frames
+
+
+def mark_page(page) -> None:
+    """A value that only survives while the page is not reloaded."""
+    page.evaluate("window.__notReloaded = true")
+
+
+def assert_not_reloaded(page) -> None:
+    assert page.evaluate("window.__notReloaded === true")
+
+
+CHOOSER_URL = re.compile(r"/referrals/new/$")
+CO_RESPONSE = ("co-response", "Co-response (BEST)")
+
+
+def choose_program(page, slug: str = CO_RESPONSE[0], name: str = CO_RESPONSE[1]) -> None:
+    """On the New request chooser, tap the program as an officer would: its button, which shows its name."""
+    choice = page.locator(f"#programs [data-program='{slug}']")
+    expect(choice).to_contain_text(name)
+    choice.click()
+    expect(page).to_have_url(re.compile(rf"/referrals/new/\?program={re.escape(slug)}(&|$)"))
+
+
+def open_new_request(page, slug: str = CO_RESPONSE[0], name: str = CO_RESPONSE[1]) -> None:
+    """From the officer's home: "New request", which lists the programs taking requests, then the program."""
+    page.locator("#main").get_by_role("link", name="New request").click()
+    expect(page).to_have_url(CHOOSER_URL)
+    choose_program(page, slug, name)
 
 
 def run_as_worker(work):

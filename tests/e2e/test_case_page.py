@@ -7,12 +7,12 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_new_request, sign_in
 
 
 def _file_as_officer(page) -> str:
     sign_in(page, "officer.b2")
-    page.locator("#main").get_by_role("link", name="New request").click()
+    open_new_request(page)
     page.fill("#id_location_text", "Ruggles station")
     page.get_by_role("button", name="Send request").click()
     expect(page.get_by_text(re.compile(r"Request R-\w+ sent"))).to_be_visible()

@@ -9,28 +9,13 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import assert_not_reloaded, collect_frames, mark_page, open_new_request, sign_in
 
 SUBJECT_NAME = "Zebulon Quixote-Marrow"
 CIRCUMSTANCES = "Standing on the Longfellow railing, says the voices told him to jump"
 NOTE_TEXT = "Discussed lithium non-adherence; sister Wilhelmina can host tonight"
 DISPOSITION_LABEL = "Referred for follow-up"
 CLINICAL_STRINGS = [SUBJECT_NAME, CIRCUMSTANCES, NOTE_TEXT, DISPOSITION_LABEL, "Wilhelmina", "lithium"]
-
-
-def collect_frames(page) -> list[str]:
-    frames: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
-    return frames
-
-
-def mark_page(page) -> None:
-    """A value that only survives while the page is not reloaded."""
-    page.evaluate("window.__notReloaded = true")
-
-
-def assert_not_reloaded(page) -> None:
-    assert page.evaluate("window.__notReloaded === true")
 
 
 def test_officer_files_clinician_handles_officer_sees_only_status(e2e_personas, phone):
@@ -43,7 +28,7 @@ def test_officer_files_clinician_handles_officer_sees_only_status(e2e_personas, 
     officer = phone()
     officer_frames = collect_frames(officer)
     sign_in(officer, "officer.b2")
-    officer.locator("#main").get_by_role("link", name="New request").click()  # one program takes requests: its form
+    open_new_request(officer)  # several programs take requests: the chooser, then "Co-response (BEST)"
     officer.fill("#id_location_text", "Longfellow Bridge, Charles St side")
     officer.get_by_label("Suicidal statements").check()
     officer.get_by_label("Psychosis").check()

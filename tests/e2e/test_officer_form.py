@@ -7,12 +7,13 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, sign_in
+from tests.e2e.conftest import CHOOSER_URL, PHONE, choose_program, open_new_request, sign_in
 
 SENT = re.compile(r"Request R-\w+ sent")
 ALREADY_SENT = re.compile(r"Request R-\w+ was already sent; here it is\.")
 DETAIL_URL = re.compile(r"/referrals/(R-\w+)/$")
-FORM_URL = re.compile(r"/referrals/new/$")
+# The co-response form, as the chooser opens it with the officer's home district.
+FORM_URL = re.compile(r"/referrals/new/\?program=co-response&district=\d+$")
 BOSTON_COMMON = {"latitude": 42.355, "longitude": -71.0656, "accuracy": 15}
 
 
@@ -24,7 +25,7 @@ def referral_count() -> int:
 
 def open_form(page) -> None:
     sign_in(page, "officer.b2")
-    page.locator("#main").get_by_role("link", name="New request").click()
+    open_new_request(page)
     expect(page).to_have_url(FORM_URL)
 
 
@@ -146,6 +147,8 @@ def test_a_new_request_opened_on_purpose_gets_a_new_key(e2e_personas, phone):
     expect(page.get_by_text(SENT)).to_be_visible()
 
     page.get_by_role("link", name="New request", exact=True).click()
+    expect(page).to_have_url(CHOOSER_URL)
+    choose_program(page)
     expect(page).to_have_url(FORM_URL)
     assert key_of(page) != first_key
     page.get_by_role("button", name="Send request").click()

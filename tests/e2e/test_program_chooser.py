@@ -1,7 +1,8 @@
 """The New request chooser on a phone: changing the district or the age re-lists the programs in place (htmx),
 the same form works with script off, and the chosen district and age travel to the filing form.
 
-The live server runs the co-response workflow only, so the second program here is a co-response one for adults."""
+Beside the demo's programs (co-response for all ages, YouthConnect 10-24, street outreach 16-24, DV advocacy and the
+trauma call-back for all ages), each test adds a co-response program for adults only."""
 
 from __future__ import annotations
 
@@ -46,14 +47,22 @@ def test_a_changed_age_re_lists_the_programs_in_place_and_travels_to_the_form(e2
     page.locator("#main").get_by_role("link", name="New request").click()
     expect(page).to_have_url(CHOOSER_URL)
     expect(page.locator("#id_district")).to_have_value(str(b2))
-    assert _programs_listed(page) == ["co-response", "adult-co-response"]
+    assert _programs_listed(page) == [
+        "co-response",
+        "youthconnect",
+        "street-outreach",
+        "dv-advocacy",
+        "trauma-callback",
+        "adult-co-response",
+    ]
     page.evaluate("window.__notReloaded = true")
 
     page.fill("#id_age", "15")
     page.press("#id_age", "Tab")  # leaving the field fires "change"
 
-    expect(page.locator("#programs [data-program]")).to_have_count(1)
-    assert _programs_listed(page) == ["co-response"]
+    # Street outreach (from 16) and adult co-response (from 18) drop out.
+    expect(page.locator("#programs [data-program]")).to_have_count(4)
+    assert _programs_listed(page) == ["co-response", "youthconnect", "dv-advocacy", "trauma-callback"]
     assert page.evaluate("window.__notReloaded === true")
     expect(page).to_have_url(re.compile(rf"/referrals/new/\?district={b2}&age=15$"))
     expect(page.locator("#programs")).to_contain_text("BEST · all ages")
@@ -93,7 +102,8 @@ def test_without_script_the_button_lists_the_programs(e2e_personas, browser, liv
     page.get_by_role("button", name="Show programs").click()
 
     expect(page).to_have_url(re.compile(rf"/referrals/new/\?district={c11}&age=40$"))
-    assert _programs_listed(page) == ["co-response", "adult-co-response"]
+    # YouthConnect (to 24) and street outreach (to 24) are not for a 40-year-old.
+    assert _programs_listed(page) == ["co-response", "dv-advocacy", "trauma-callback", "adult-co-response"]
     expect(page.locator("[data-program=adult-co-response]")).to_have_attribute(
         "href", f"/referrals/new/?program=adult-co-response&district={c11}&age=40"
     )

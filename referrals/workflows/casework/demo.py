@@ -74,15 +74,9 @@ def casework_programs_configure() -> None:
                 program=program, code=code, defaults={"label": label, "position": position, "is_active": True}
             )
     youthconnect = Program.objects.get(slug="youthconnect")
-    # A program with routes is offered only where it has one: each station takes its own district's referrals.
-    for code in YOUTHCONNECT_STATIONS:
-        route, _ = Route.objects.get_or_create(program=youthconnect, district=District.objects.get(code=code))
-        route.steps.all().delete()
-        RouteStep.objects.create(
-            route=route, position=0, kind=RouteStep.Kind.DISTRICT_TEAM, district=District.objects.get(code=code)
-        )
-        RouteStep.objects.create(route=route, position=1, kind=RouteStep.Kind.SUPERVISORS)
-    for code, station in YOUTHCONNECT_ROUTES.items():
+    # A program with routes serves only the districts it has routes for: each station needs its own route too.
+    stations = {code: code for code in YOUTHCONNECT_STATIONS} | YOUTHCONNECT_ROUTES
+    for code, station in stations.items():
         route, _ = Route.objects.get_or_create(program=youthconnect, district=District.objects.get(code=code))
         route.steps.all().delete()
         station_district = District.objects.get(code=YOUTHCONNECT_ROUTES.get(station, station))

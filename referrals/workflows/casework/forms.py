@@ -229,13 +229,23 @@ class DeclineForm(ActionForm):
     declined_by = forms.ChoiceField(label="Declined by", choices=[("", "Choose…"), *DeclinedBy.choices])
 
 
+# Several of these forms share the case page and a field name ("reason", "text"): a field that would repeat
+# another's id gets its own, so each label names its own field (as the reroute and transfer forms do).
+
+
 class CloseForm(ActionForm):
-    reason = forms.ChoiceField(label="Closing reason", choices=[("", "Choose a reason…"), *WORKER_CLOSE_REASONS])
+    reason = forms.ChoiceField(
+        label="Closing reason",
+        choices=[("", "Choose a reason…"), *WORKER_CLOSE_REASONS],
+        widget=forms.Select(attrs={"id": "id_close_reason"}),
+    )
 
 
 class GoalForm(ActionForm):
     area = forms.ChoiceField(label="Goal", choices=[("", "Choose…"), *Goal.Area.choices])
-    text = forms.CharField(label="In a few words", max_length=300, required=False)
+    text = forms.CharField(
+        label="In a few words", max_length=300, required=False, widget=forms.TextInput(attrs={"id": "id_goal_text"})
+    )
 
 
 class GoalMetForm(ActionForm):
@@ -277,7 +287,11 @@ class ConsentForm(ActionForm):
 
 
 class OverrideForm(ActionForm):
-    reason = forms.CharField(label="Why identity is shared without consent", max_length=300)
+    reason = forms.CharField(
+        label="Why identity is shared without consent",
+        max_length=300,
+        widget=forms.TextInput(attrs={"id": "id_override_reason"}),
+    )
 
 
 class RevokeForm(ActionForm):
@@ -293,7 +307,7 @@ class InterimForm(ActionForm):
 
 class ReassignForm(ActionForm):
     worker = forms.ModelChoiceField(queryset=get_user_model().objects.none(), empty_label="Choose a worker")
-    reason = forms.CharField(max_length=500)
+    reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"id": "id_reassign_reason"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
