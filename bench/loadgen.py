@@ -37,7 +37,7 @@ async def _client_loop(spec: dict, deadline: float, latencies: list[float], erro
     async with httpx.AsyncClient(base_url=spec["base"], cookies=cookies, timeout=30) as client:
         form_token = ""
         if spec["method"] == "FILE":
-            page = await client.get("/referrals/new/")
+            page = await client.get("/referrals/new/?program=co-response")
             form_token = CSRF_IN_FORM.search(page.text).group(1)
         while time.perf_counter() < deadline:
             started = time.perf_counter()
@@ -47,6 +47,7 @@ async def _client_loop(spec: dict, deadline: float, latencies: list[float], erro
                         "/referrals/new/",
                         data={
                             "csrfmiddlewaretoken": form_token,
+                            "program": "co-response",
                             "idempotency_key": str(uuid.uuid4()),
                             "district": spec["district_id"],
                             "urgency": "now",
@@ -117,13 +118,14 @@ async def run_ws(spec: dict) -> dict:
     async with httpx.AsyncClient(
         base_url=spec["http_base"], cookies={"sessionid": spec["officer_session"]}, timeout=30
     ) as client:
-        page = await client.get("/referrals/new/")
+        page = await client.get("/referrals/new/?program=co-response")
         token = CSRF_IN_FORM.search(page.text).group(1)
         sent = time.perf_counter()
         response = await client.post(
             "/referrals/new/",
             data={
                 "csrfmiddlewaretoken": token,
+                "program": "co-response",
                 "idempotency_key": str(uuid.uuid4()),
                 "district": spec["district_id"],
                 "urgency": "now",

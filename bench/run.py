@@ -211,7 +211,12 @@ def query_counts(page_specs: dict[str, dict]) -> dict[str, int]:
             if spec.get("method") == "FILE":
                 response = client.post(
                     "/referrals/new/",
-                    {"idempotency_key": str(uuid.uuid4()), "district": spec["district_id"], "urgency": "now"},
+                    {
+                        "program": "co-response",
+                        "idempotency_key": str(uuid.uuid4()),
+                        "district": spec["district_id"],
+                        "urgency": "now",
+                    },
                 )
                 return response.status_code == 302
             headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in spec.get("headers", {}).items()}
