@@ -96,3 +96,57 @@ def file_casework(officer, district: str = "E13", program: str = "youthconnect",
     )
     assert created
     return referral
+
+
+# How far along a worker takes a casework referral, in the casework order.
+CASEWORK_STEPS = ("assigned", "contact_attempted", "engaged", "declined", "unable_to_reach", "closed")
+
+
+def advance_casework(referral: Referral, worker, to: str) -> Referral:
+    """Assign to `worker` and go on to `to` (one of CASEWORK_STEPS) through the services; "engaged" and "closed"
+    (goals met) need consent in force, as the worker's own would."""
+    from referrals.workflows.casework import services as casework
+
+    referral = casework.referral_assign(referral=referral, actor=worker)
+    if to == "assigned":
+        return referral
+    if to == "declined":
+        return casework.referral_decline(referral=referral, actor=worker, declined_by="guardian")
+    casework.contact_attempt_add(referral=referral, actor=worker, method="phone", outcome="left_message")
+    if to == "contact_attempted":
+        return referral
+    if to == "unable_to_reach":
+        return casework.referral_unable_to_reach(referral=referral, actor=worker)
+    referral = casework.referral_engage(referral=referral, actor=worker, tier="2")
+    if to == "engaged":
+        return referral
+    assert to == "closed", to
+    return casework.referral_close(referral=referral, actor=worker, reason="goals_met")
+
+
+def partner_person(username: str, organisation: str, role: str, districts=(), all_districts: bool = False):
+    """Another partner staff member beside the demo's (a second YouthConnect worker, a supervisor without the
+    "override consent" permission), made the way the admin makes one: a membership, its groups synced."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Organisation
+    from accounts.services import membership_create
+
+    user, _ = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": username.split(".")[0].title(), "last_name": "Tester"}
+    )
+    membership_create(
+        user=user,
+        organisation=Organisation.objects.get(short_name=organisation),
+        role=role,
+        districts=District.objects.filter(code__in=districts),
+        all_districts=all_districts,
+    )
+    return user
+
+
+def second_youth_worker():
+    """A second YouthConnect worker of the E13 station team (the demo has one): someone to reassign a case to."""
+    from accounts.models import Role
+
+    return partner_person("youth.e13b", "YouthConnect", Role.WORKER, districts=("E13",))
