@@ -716,5 +716,7 @@ def test_random_co_response_sequences_keep_the_invariants(personas, django_captu
 def test_the_authority_table_names_every_action_of_the_workflow():
     from referrals.workflows.co_response.spec import ACTIONS as SPEC_ACTIONS
 
-    # The table is written independently of the spec; it must still cover every action the spec offers.
-    assert set(AUTHORITY) == set(SPEC_ACTIONS)
+    # The table is written independently of the spec; it must still cover every action the spec offers, but one:
+    # the re-route, a cascade into another program's workflow, whose authority (assignee or supervisor, while open)
+    # the casework machine (tests/casework/test_state_machine_hypothesis.py) and the re-route tests check.
+    assert set(AUTHORITY) | {"reroute"} == set(SPEC_ACTIONS)

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def nobody_on_shift(personas):
     clear_shifts()
+    Route.objects.all().delete()  # the demo's YouthConnect routes: each test here lays out its own
 
 
 @pytest.fixture
