@@ -143,8 +143,15 @@ class Referral(models.Model):
             ("change_clinical", "Can write the clinical record"),
         ]
 
+    # Where ``referrals.policy`` keeps what each user is to this loaded row; a reload forgets it.
+    RELATIONS_CACHE = "_policy_relations"
+
     def __str__(self) -> str:
         return self.public_id
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.__dict__.pop(self.RELATIONS_CACHE, None)
+        super().refresh_from_db(*args, **kwargs)
 
     @staticmethod
     def new_public_id() -> str:
