@@ -48,10 +48,21 @@ def police_status(case: CoResponseCase) -> tuple[str, str]:
 # --- readiness checks: "" when the action can succeed now, else why not ----------------------------------------
 
 
+def _disposition_of(referral: Referral) -> str:
+    """The recorded disposition ("" if none). The record the envelope's own query loaded (the case page's
+    ``case_related``) is as fresh as the envelope the rest of the answer reads; otherwise it is read now, and not
+    kept on the instance. A service asks about the row it has just locked and re-read (``referrals.services.lock``
+    loads no clinical record), so its answer always comes from the database at that moment."""
+    if Referral.clinical_record.is_cached(referral):
+        try:
+            return referral.clinical_record.disposition
+        except ClinicalRecord.DoesNotExist:
+            return ""
+    return ClinicalRecord.objects.filter(referral=referral).values_list("disposition", flat=True).first() or ""
+
+
 def _finish_ready(referral: Referral) -> str:
-    # Read now, not from a loaded instance: an authority answer must not rest on a stale copy.
-    disposition = ClinicalRecord.objects.filter(referral=referral).values_list("disposition", flat=True).first()
-    if not disposition:
+    if not _disposition_of(referral):
         return "Record a disposition before closing."
     if referral.co_response.state == S.FOLLOW_UP and referral.follow_ups.filter(done_at__isnull=True).exists():
         return "Complete the open follow-ups before closing."
