@@ -136,6 +136,12 @@ def _grant_exists(user) -> tuple[Exists, Exists]:
 LIST_RELATED = ("program", "district", "assignee", "team")
 
 
+def state_related() -> tuple[str, ...]:
+    """Every registered workflow's accessor for its state row: a list joins its rows' states in its one query (a
+    referral of another workflow finds no row there and leaves that accessor empty)."""
+    return tuple(sorted(spec.related_name for spec in workflows.registered()))
+
+
 def referrals_for_partner(*, user) -> QuerySet[Referral]:
     """Referrals granted to the user's district teams or to the user, and all of a supervisor's organisation."""
     if not is_partner(user):
@@ -158,18 +164,17 @@ def queue_for(*, user) -> dict[str, list[Referral]]:
     if not is_partner(user):
         return {"waiting": [], "mine": [], "in_progress": []}
     order = ("urgency_rank", "created_at", "pk")
+    related = (*LIST_RELATED, *state_related())
     by_team, _ = _grant_exists(user)
     organisation_ids = supervised_organisation_ids(user)
     held = by_team | Q(program__organisation_id__in=organisation_ids) if organisation_ids else by_team
-    waiting = list(
-        Referral.objects.filter(held, phase=Phase.WAITING).select_related(*LIST_RELATED).order_by(*order)[:200]
-    )
+    waiting = list(Referral.objects.filter(held, phase=Phase.WAITING).select_related(*related).order_by(*order)[:200])
     partner_organisation_ids = [m.organisation_id for m in memberships_of(user) if m.role in PARTNER_ROLES]
     mine = list(
         Referral.objects.filter(
             assignee=user, phase=Phase.ACTIVE, program__organisation_id__in=partner_organisation_ids
         )
-        .select_related(*LIST_RELATED)
+        .select_related(*related)
         .order_by(*order)[:200]
     )
     in_progress = []
@@ -177,23 +182,10 @@ def queue_for(*, user) -> dict[str, list[Referral]]:
         in_progress = list(
             Referral.objects.filter(program__organisation_id__in=organisation_ids, phase=Phase.ACTIVE)
             .exclude(assignee=user)
-            .select_related(*LIST_RELATED)
+            .select_related(*related)
             .order_by(*order)[:200]
         )
-    _attach_states([*waiting, *mine, *in_progress])
     return {"waiting": waiting, "mine": mine, "in_progress": in_progress}
-
-
-def _attach_states(referrals: list[Referral]) -> None:
-    """Load each listed referral's workflow state row: one query per workflow present, whatever the list's size."""
-    by_workflow: dict[str, list[Referral]] = {}
-    for referral in referrals:
-        by_workflow.setdefault(referral.workflow, []).append(referral)
-    for key, group in by_workflow.items():
-        spec = workflows.get(key)
-        rows = spec.state_model.objects.in_bulk([r.pk for r in group], field_name="referral_id")
-        for referral in group:
-            setattr(referral, spec.related_name, rows[referral.pk])
 
 
 def get_referral_for_user(user, public_id: str) -> Referral:
