@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
@@ -68,6 +68,9 @@ class WorkflowSpec:
     overdue: Callable[..., list[dict]] | None = None
     # One-to-one rows the case page reads with the envelope, joined in the same query (the state row included).
     case_related: tuple[str, ...] = ()  # overdue(organisation_ids=, now=) -> supervisor's overdue items
+    # Values the case page reads with the envelope, computed in the same query: annotation name (led by the
+    # workflow's key) -> a function making the expression. A readiness check may read them as fresh as the row.
+    case_annotations: dict[str, Callable[[], Any]] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, WorkflowSpec] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from programs.models import Workflow
@@ -61,10 +61,26 @@ def _disposition_of(referral: Referral) -> str:
     return ClinicalRecord.objects.filter(referral=referral).values_list("disposition", flat=True).first() or ""
 
 
+# Whether a follow-up is still open, computed in the case page's query of the envelope (``case_annotations``).
+OPEN_FOLLOW_UPS = "co_response_open_follow_ups"
+
+
+def _open_follow_ups() -> Exists:
+    return Exists(FollowUp.objects.filter(referral=OuterRef("pk"), done_at__isnull=True))
+
+
+def _has_open_follow_ups(referral: Referral) -> bool:
+    """Read with the envelope where the case page's query computed it, otherwise now (a service's locked row)."""
+    loaded = referral.loaded_value(OPEN_FOLLOW_UPS)
+    if loaded is not None:
+        return bool(loaded)
+    return referral.follow_ups.filter(done_at__isnull=True).exists()
+
+
 def _finish_ready(referral: Referral) -> str:
     if not _disposition_of(referral):
         return "Record a disposition before closing."
-    if referral.co_response.state == S.FOLLOW_UP and referral.follow_ups.filter(done_at__isnull=True).exists():
+    if referral.co_response.state == S.FOLLOW_UP and _has_open_follow_ups(referral):
         return "Complete the open follow-ups before closing."
     return ""
 
@@ -305,4 +321,5 @@ SPEC = WorkflowSpec(
     case_context=case_context,
     overdue=overdue,
     case_related=("clinical_record",),
+    case_annotations={OPEN_FOLLOW_UPS: _open_follow_ups},
 )
