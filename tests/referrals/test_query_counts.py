@@ -1,16 +1,38 @@
-"""The queue and My referrals cost the same number of queries with 5 requests as with 200."""
+"""What each page of the slice costs in queries, pinned: no more than before the envelope reshape (the bench's
+counts, bench/RESULTS-before-reshape.md), and the same with 5 requests as with 200, or with a long history.
+
+Five of every signed-in page's queries are the request's own: the session, the user, and the user's memberships
+with their districts and units (loaded once per request); one more is the unread-notices count in the header."""
 
 from __future__ import annotations
+
+import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from districts.models import District
+from referrals import services
 from referrals.models import Urgency
+from referrals.workflows.co_response import services as co_response
+from referrals.workflows.co_response.models import FollowUp
 from tests.referrals.factories import advance, file_referral
 
 URGENCIES = [Urgency.ON_SCENE_NOW, Urgency.WITHIN_HOUR, Urgency.FOLLOW_UP]
+
+# The lists: the request's six, and two of the page's own. The queue's are its waiting rows and its own open
+# work, each with its rows' workflow states joined; a supervisor's queue has a third list, everyone else's work.
+# My referrals: each branch of the police condition gives its newest ids, and one query loads those rows.
+LIST_QUERIES = {
+    ("officer.b2", "referrals:mine"): 8,
+    ("sergeant.b2", "referrals:mine"): 10,
+    ("clinician.b2", "referrals:queue"): 8,
+    ("clinician.supervisor", "referrals:queue"): 9,
+}
 
 
 def _fill(personas, start: int, stop: int) -> None:
@@ -67,3 +89,112 @@ def test_page_and_partial_make_the_same_number_of_queries_with_5_and_200_request
         assert rows_5 >= 2  # the lists are really rendered...
         assert rows_200 > rows_5  # ...and really grow
         assert queries_200 == queries_5, f"htmx={htmx}: {queries_5} queries at 5, {queries_200} at 200"
+        assert queries_5 == LIST_QUERIES[(username, url_name)], f"htmx={htmx}"
+
+
+# --- the case page --------------------------------------------------------------------------------------------
+
+# The request's six; one query for the referral with its subject, officer and their callback number, the queue
+# holding it, its workflow state and clinical record, whether a follow-up is open and whether a team of the
+# viewer's holds it; the access-log row; the timeline, the notes and the follow-ups. The buttons cost nothing more:
+# the policy answers from what that one query loaded. As before the reshape, in every state.
+CASE_QUERIES = 11
+# A supervisor's forms list their choices: a waiting request's transfer form its districts (twice: Django reads a
+# required select's choices once to decide ``required`` and once to draw them), an accepted one's reassign form
+# the partner's clinicians. The same as before the reshape.
+SUPERVISOR_CASE_QUERIES = {"waiting": 13, "disposed": 12, "closed": 11}
+
+
+def _case_at(personas, state: str):
+    clinician = personas["clinician.b2"]
+    referral = file_referral(personas["officer.b2"], "B2")
+    if state in ("accepted", "on_scene", "disposed"):
+        advance(referral, clinician, state)
+    elif state in ("follow_up", "closed"):
+        advance(referral, clinician, "disposed")
+        if state == "follow_up":
+            _follow_up(referral, clinician)
+        co_response.referral_finish(referral=referral, actor=clinician)
+    elif state == "transferred":
+        co_response.referral_transfer(
+            referral=referral,
+            actor=personas["clinician.supervisor"],
+            district=District.objects.get(code="C11"),
+            reason="Nearest free clinician",
+        )
+    return referral
+
+
+def _follow_up(referral, actor):
+    return co_response.follow_up_add(
+        referral=referral, actor=actor, kind=FollowUp.Kind.PHONE_CALL, due_at=timezone.now() + timedelta(days=1)
+    )
+
+
+def _add_history(personas, referral, state: str, count: int) -> None:
+    """``count`` more notes, and officer's additions and follow-ups where the state takes them."""
+    supervisor = personas["clinician.supervisor"]
+    for number in range(count):
+        services.clinical_note_add(referral=referral, actor=supervisor, text=f"Note {number}")
+        if state in ("waiting", "accepted", "on_scene", "disposed", "follow_up"):
+            services.referral_add_information(referral=referral, actor=personas["officer.b2"], text=f"Also {number}")
+        if state in ("accepted", "on_scene", "disposed", "follow_up"):
+            _follow_up(referral, supervisor)
+
+
+@pytest.mark.parametrize(
+    ("username", "state"),
+    [
+        ("clinician.b2", "waiting"),  # held through the B2 team's grant: Accept and Decline
+        ("clinician.b2", "accepted"),
+        ("clinician.b2", "on_scene"),
+        ("clinician.b2", "disposed"),  # End call offered on the disposition the page loaded
+        ("clinician.b2", "follow_up"),
+        ("clinician.b2", "closed"),  # the bench's case page
+        ("clinician.c11", "transferred"),
+        ("clinician.supervisor", "waiting"),
+        ("clinician.supervisor", "disposed"),
+        ("clinician.supervisor", "closed"),
+    ],
+)
+def test_case_page_queries_are_pinned_in_every_state_and_do_not_grow_with_its_history(
+    client, personas, username, state
+):
+    referral = _case_at(personas, state)
+    path = reverse("referrals:case", args=[referral.public_id])
+    client.force_login(personas[username])
+    assert client.get(path).status_code == 200  # warm the per-process caches (content types)
+
+    def measure(htmx: bool) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, headers={"HX-Request": "true"} if htmx else {})
+        assert response.status_code == 200
+        return len(queries)
+
+    short = {htmx: measure(htmx) for htmx in (False, True)}
+    _add_history(personas, referral, state, 12)
+    long = {htmx: measure(htmx) for htmx in (False, True)}
+
+    expected = SUPERVISOR_CASE_QUERIES[state] if username == "clinician.supervisor" else CASE_QUERIES
+    assert short == long == {False: expected, True: expected}
+
+
+# --- filing ---------------------------------------------------------------------------------------------------
+
+# Filing a request: the same as before the reshape.
+FILING_QUERIES = 26
+
+
+def test_filing_queries_are_pinned(client, personas):
+    district = District.objects.get(code="C11")
+    client.force_login(personas["officer.b2"])
+
+    def file() -> int:
+        data = {"idempotency_key": str(uuid.uuid4()), "district": district.pk, "urgency": "now"}
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(reverse("referrals:new"), data)
+        assert response.status_code == 302
+        return len(queries)
+
+    file()  # warm: the first filing may create the queue's team group, as a server's first request would
+    assert file() == file() == FILING_QUERIES
