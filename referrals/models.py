@@ -159,8 +159,24 @@ class Referral(models.Model):
             ("override_consent", "Can share a person's identity without recorded consent, giving a reason"),
         ]
 
+    # Where ``referrals.policy`` keeps what each user is to this loaded row, and where the case page's selector
+    # keeps the workflows' values its query computed (``WorkflowSpec.case_annotations``). A reload forgets both,
+    # as it forgets the row's cached relations.
+    RELATIONS_CACHE = "_policy_relations"
+    LOADED_VALUES = "_loaded_values"
+
     def __str__(self) -> str:
         return self.public_id
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.__dict__.pop(self.RELATIONS_CACHE, None)
+        self.__dict__.pop(self.LOADED_VALUES, None)
+        super().refresh_from_db(*args, **kwargs)
+
+    def loaded_value(self, name: str, default=None):
+        """A value computed in the query that loaded this row (``WorkflowSpec.case_annotations``), or ``default``
+        where the row was loaded without it, or reloaded since."""
+        return self.__dict__.get(self.LOADED_VALUES, {}).get(name, default)
 
     @staticmethod
     def new_public_id() -> str:

@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from accounts.models import PARTNER_ROLES, POLICE_ROLES, Role
+from accounts.models import PARTNER_ROLES, POLICE_ROLES, Membership, Role
 from accounts.selectors import memberships_of
-from referrals import workflows
+from referrals import policy, workflows
 from referrals.models import (
     Phase,
     Referral,
@@ -147,6 +147,12 @@ def _grant_exists(user) -> tuple[Exists, Exists]:
 LIST_RELATED = ("program", "district", "assignee", "team")
 
 
+def state_related() -> tuple[str, ...]:
+    """Every registered workflow's accessor for its state row: a list joins its rows' states in its one query (a
+    referral of another workflow finds no row there and leaves that accessor empty)."""
+    return tuple(sorted(spec.related_name for spec in workflows.registered()))
+
+
 def referrals_for_partner(*, user) -> QuerySet[Referral]:
     """Referrals granted to the user's district teams or to the user, and all of a supervisor's organisation."""
     if not is_partner(user):
@@ -169,18 +175,17 @@ def queue_for(*, user) -> dict[str, list[Referral]]:
     if not is_partner(user):
         return {"waiting": [], "mine": [], "in_progress": []}
     order = ("urgency_rank", "created_at", "pk")
+    related = (*LIST_RELATED, *state_related())
     by_team, _ = _grant_exists(user)
     organisation_ids = supervised_organisation_ids(user)
     held = by_team | Q(program__organisation_id__in=organisation_ids) if organisation_ids else by_team
-    waiting = list(
-        Referral.objects.filter(held, phase=Phase.WAITING).select_related(*LIST_RELATED).order_by(*order)[:200]
-    )
+    waiting = list(Referral.objects.filter(held, phase=Phase.WAITING).select_related(*related).order_by(*order)[:200])
     partner_organisation_ids = [m.organisation_id for m in memberships_of(user) if m.role in PARTNER_ROLES]
     mine = list(
         Referral.objects.filter(
             assignee=user, phase=Phase.ACTIVE, program__organisation_id__in=partner_organisation_ids
         )
-        .select_related(*LIST_RELATED)
+        .select_related(*related)
         .order_by(*order)[:200]
     )
     in_progress = []
@@ -188,39 +193,35 @@ def queue_for(*, user) -> dict[str, list[Referral]]:
         in_progress = list(
             Referral.objects.filter(program__organisation_id__in=organisation_ids, phase=Phase.ACTIVE)
             .exclude(assignee=user)
-            .select_related(*LIST_RELATED)
+            .select_related(*related)
             .order_by(*order)[:200]
         )
-    _attach_states([*waiting, *mine, *in_progress])
     return {"waiting": waiting, "mine": mine, "in_progress": in_progress}
-
-
-def _attach_states(referrals: list[Referral]) -> None:
-    """Load each listed referral's workflow state row: one query per workflow present, whatever the list's size."""
-    by_workflow: dict[str, list[Referral]] = {}
-    for referral in referrals:
-        by_workflow.setdefault(referral.workflow, []).append(referral)
-    for key, group in by_workflow.items():
-        spec = workflows.get(key)
-        rows = spec.state_model.objects.in_bulk([r.pk for r in group], field_name="referral_id")
-        for referral in group:
-            setattr(referral, spec.related_name, rows[referral.pk])
 
 
 def get_referral_for_user(user, public_id: str) -> Referral:
     """The only way a partner view gets a referral: 404 for "not yours" and "does not exist" alike.
 
-    What the user may then do with it is ``referrals.policy``'s answer, asked by the service itself.
+    What the user may then do with it is ``referrals.policy``'s answer, asked by the service itself. The case page
+    asks nothing more of the row: the one query also brings its workflow's state and one-to-one rows and values
+    (``WorkflowSpec.case_related``, ``case_annotations``), the queue that holds it, whether a team of the user's
+    holds it (the policy's "holder") and the filing officer's callback number.
     """
     related = {name for spec in workflows.registered() for name in (spec.related_name, *spec.case_related)}
+    values = {name: make() for spec in workflows.registered() for name, make in spec.case_annotations.items()}
     referral = (
         referrals_for_partner(user=user)
-        .select_related("subject", "officer", "officer_district", *sorted(related))
+        .select_related("subject", "officer", "officer_district", "team__organisation", "team__district")
+        .select_related(*sorted(related))
+        .annotate(**values)
+        .annotate(viewer_holds=policy.held_by(user), officer_phone=Subquery(_police_phones(OuterRef("officer_id"))[:1]))
         .filter(public_id=public_id)
         .first()
     )
     if referral is None:
         raise Http404("No such referral")
+    referral.__dict__[Referral.LOADED_VALUES] = {name: referral.__dict__.pop(name) for name in values}
+    policy.note_held(user, referral, referral.__dict__.pop("viewer_holds"))
     return referral
 
 
@@ -243,12 +244,28 @@ def phone_of(user, organisation_id: int) -> str:
     return membership.phone if membership else ""
 
 
+def _police_phones(user) -> QuerySet:
+    """An officer's callback numbers on their police memberships, the one to show first."""
+    return (
+        Membership.objects.filter(user=user, role__in=POLICE_ROLES, is_active=True)
+        .exclude(phone="")
+        .order_by("organisation__name", "role", "pk")
+        .values_list("phone", flat=True)
+    )
+
+
 def police_phone_of(user) -> str:
     """An officer's callback number, from their police membership."""
     if user is None:
         return ""
-    membership = user.memberships.filter(role__in=POLICE_ROLES, is_active=True).exclude(phone="").first()
-    return membership.phone if membership else ""
+    return _police_phones(user).first() or ""
+
+
+def officer_phone(referral: Referral) -> str:
+    """The filing officer's callback number: read with the referral where its selector did (the case page)."""
+    if "officer_phone" in referral.__dict__:
+        return referral.officer_phone or ""
+    return police_phone_of(referral.officer)
 
 
 def overdue_for(*, user, now) -> list[dict]:

@@ -17,9 +17,9 @@ from referrals import policy, services, workflows
 from referrals.models import Referral
 from referrals.selectors import (
     get_referral_for_user,
+    officer_phone,
     overdue_for,
     partner_case,
-    police_phone_of,
     queue_for,
     referrals_for_partner,
     supervised_organisation_ids,
@@ -57,7 +57,7 @@ def _case_context(request: HttpRequest, referral: Referral, bound_form: tuple[st
     context = {
         "referral": referral,
         "subject": referral.subject,
-        "officer_phone": police_phone_of(referral.officer),
+        "officer_phone": officer_phone(referral),
         "workflow_template": spec.case_template,
         "assignee_label": spec.assignee_label,
         # "" when this user may see who the person is; else why not (casework: no consent in force).

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
@@ -79,6 +79,9 @@ class WorkflowSpec:
     # the caller's), returning the state it left. None: the workflow cannot be re-routed / has no consent.
     end_for_reroute: Callable[..., str] | None = None  # end_for_reroute(referral=, actor=)
     end_for_revocation: Callable[..., str] | None = None  # end_for_revocation(referral=, actor=)
+    # Values the case page reads with the envelope, computed in the same query: annotation name (led by the
+    # workflow's key) -> a function making the expression. A readiness check may read them as fresh as the row.
+    case_annotations: dict[str, Callable[[], Any]] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, WorkflowSpec] = {}

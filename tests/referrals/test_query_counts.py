@@ -1,19 +1,38 @@
-"""The queue, My referrals (an officer's, a police supervisor's district list) and the case page cost the same number
-of queries with 5 referrals as with 200: co-response requests, casework referrals, and a mix of both."""
+"""What each page of the slice costs in queries, pinned: no more than before the envelope reshape (the bench's
+counts, bench/RESULTS-before-reshape.md), and the same with 5 requests as with 200, or with a long history.
+
+Five of every signed-in page's queries are the request's own: the session, the user, and the user's memberships
+with their districts and units (loaded once per request); one more is the unread-notices count in the header."""
 
 from __future__ import annotations
+
+import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from referrals import consent
+from districts.models import District
+from referrals import services
 from referrals.models import Urgency
-from referrals.workflows.casework import services as casework
-from tests.referrals.factories import advance, advance_casework, file_casework, file_referral, second_youth_worker
+from referrals.workflows.co_response import services as co_response
+from referrals.workflows.co_response.models import FollowUp
+from tests.referrals.factories import advance, file_referral
 
 URGENCIES = [Urgency.ON_SCENE_NOW, Urgency.WITHIN_HOUR, Urgency.FOLLOW_UP]
+
+# The lists: the request's six, and two of the page's own. The queue's are its waiting rows and its own open
+# work, each with its rows' workflow states joined; a supervisor's queue has a third list, everyone else's work.
+# My referrals: each branch of the police condition gives its newest ids, and one query loads those rows.
+LIST_QUERIES = {
+    ("officer.b2", "referrals:mine"): 8,
+    ("sergeant.b2", "referrals:mine"): 10,
+    ("clinician.b2", "referrals:queue"): 8,
+    ("clinician.supervisor", "referrals:queue"): 9,
+}
 
 
 def _fill(personas, start: int, stop: int) -> None:
@@ -38,41 +57,6 @@ def _fill(personas, start: int, stop: int) -> None:
             advance(referral, personas["clinician.supervisor"], "accepted")
 
 
-def _fill_casework(personas, start: int, stop: int) -> None:
-    """YouthConnect referrals number start..stop-1, in a repeating mix of five: waiting without consent (E13), with
-    youth.e13 after a contact attempt, engaged with a goal (filed by officer.d4), the supervisor's own (B2), and a
-    second worker's that ended unreachable or declined. All of one young person: each is a repeat of the ones
-    before, and the case page counts them."""
-    second = second_youth_worker()
-    for number in range(start, stop):
-        kind = number % 5
-        officer = personas["officer.d4" if kind == 2 else "officer.b2"]
-        referral = file_casework(
-            officer,
-            "B2" if kind == 3 else "E13",
-            consent="not_yet" if kind == 0 else "guardian",
-            location_text=f"Corner {number}",
-        )
-        if kind == 1:
-            advance_casework(referral, personas["youth.e13"], "contact_attempted")
-        elif kind == 2:
-            referral = advance_casework(referral, personas["youth.e13"], "engaged")
-            casework.goal_add(referral=referral, actor=personas["youth.e13"], area="school")
-        elif kind == 3:
-            advance_casework(referral, personas["youth.supervisor"], "assigned")
-        elif kind == 4:
-            advance_casework(referral, second, "unable_to_reach" if number % 10 == 4 else "declined")
-
-
-def _fill_both(personas, start: int, stop: int) -> None:
-    """Both workflows side by side: numbers start..stop-1 of each."""
-    _fill(personas, start, stop)
-    _fill_casework(personas, start, stop)
-
-
-FILLS = {"co-response": _fill, "casework": _fill_casework, "both": _fill_both}
-
-
 def _measure(client, path: str, htmx: bool) -> tuple[int, int]:
     """(queries, rows shown) for one GET of the page or its partial."""
     headers = {"HX-Request": "true"} if htmx else {}
@@ -82,35 +66,22 @@ def _measure(client, path: str, htmx: bool) -> tuple[int, int]:
     return len(queries), response.content.decode().count("data-ref=")
 
 
-LIST_PAGES = [
-    ("officer.b2", "referrals:mine"),
-    ("sergeant.b2", "referrals:mine"),
-    ("clinician.b2", "referrals:queue"),
-    ("clinician.supervisor", "referrals:queue"),
-    ("youth.e13", "referrals:queue"),
-    ("youth.supervisor", "referrals:queue"),
-]
-# Which lists show rows of which workflow (a BEST clinician's queue shows no casework, and the reverse).
-SHOWS = {
-    "co-response": {"officer.b2", "sergeant.b2", "clinician.b2", "clinician.supervisor"},
-    "casework": {"officer.b2", "sergeant.b2", "youth.e13", "youth.supervisor"},
-}
-SHOWS["both"] = SHOWS["co-response"] | SHOWS["casework"]
-
-
-@pytest.mark.parametrize("fill", list(FILLS))
-@pytest.mark.parametrize(("username", "url_name"), LIST_PAGES)
-def test_page_and_partial_make_the_same_number_of_queries_with_5_and_200_requests(
-    client, personas, username, url_name, fill
-):
-    if username not in SHOWS[fill]:
-        pytest.skip(f"{username}'s list shows no {fill} referral")
+@pytest.mark.parametrize(
+    ("username", "url_name"),
+    [
+        ("officer.b2", "referrals:mine"),
+        ("sergeant.b2", "referrals:mine"),
+        ("clinician.b2", "referrals:queue"),
+        ("clinician.supervisor", "referrals:queue"),
+    ],
+)
+def test_page_and_partial_make_the_same_number_of_queries_with_5_and_200_requests(client, personas, username, url_name):
     path = reverse(url_name)
-    FILLS[fill](personas, 0, 5)
+    _fill(personas, 0, 5)
     client.force_login(personas[username])
     client.get(path)  # warm the per-process caches (content types) so both measures start alike
     at_5 = {htmx: _measure(client, path, htmx) for htmx in (False, True)}
-    FILLS[fill](personas, 5, 200)
+    _fill(personas, 5, 200)
     at_200 = {htmx: _measure(client, path, htmx) for htmx in (False, True)}
 
     for htmx in (False, True):
@@ -118,45 +89,112 @@ def test_page_and_partial_make_the_same_number_of_queries_with_5_and_200_request
         assert rows_5 >= 2  # the lists are really rendered...
         assert rows_200 > rows_5  # ...and really grow
         assert queries_200 == queries_5, f"htmx={htmx}: {queries_5} queries at 5, {queries_200} at 200"
+        assert queries_5 == LIST_QUERIES[(username, url_name)], f"htmx={htmx}"
 
 
-def _casework_case(personas, shape: str):
-    """A YouthConnect referral to open: engaged with attempts, goals and notes (the person shown), or waiting
-    without consent (the person withheld, the override holders named)."""
-    worker = personas["youth.e13"]
-    if shape == "withheld":
-        return file_casework(personas["officer.b2"], "E13", consent="not_yet")
-    referral = advance_casework(file_casework(personas["officer.b2"], "E13"), worker, "engaged")
-    casework.goal_add(referral=referral, actor=worker, area="safety", text="Safety plan")
-    casework.goal_add(referral=referral, actor=worker, area="school")
-    casework.interim_update(referral=referral, actor=worker)
-    assert consent.consent_in_force(referral) is not None
+# --- the case page --------------------------------------------------------------------------------------------
+
+# The request's six; one query for the referral with its subject, officer and their callback number, the queue
+# holding it, its workflow state and clinical record, whether a follow-up is open and whether a team of the
+# viewer's holds it; the access-log row; the timeline, the notes and the follow-ups. The buttons cost nothing more:
+# the policy answers from what that one query loaded. As before the reshape, in every state.
+CASE_QUERIES = 11
+# A supervisor's forms list their choices: a waiting request's transfer form its districts (twice: Django reads a
+# required select's choices once to decide ``required`` and once to draw them), an accepted one's reassign form
+# the partner's clinicians. The same as before the reshape.
+SUPERVISOR_CASE_QUERIES = {"waiting": 13, "disposed": 12, "closed": 11}
+
+
+def _case_at(personas, state: str):
+    clinician = personas["clinician.b2"]
+    referral = file_referral(personas["officer.b2"], "B2")
+    if state in ("accepted", "on_scene", "disposed"):
+        advance(referral, clinician, state)
+    elif state in ("follow_up", "closed"):
+        advance(referral, clinician, "disposed")
+        if state == "follow_up":
+            _follow_up(referral, clinician)
+        co_response.referral_finish(referral=referral, actor=clinician)
+    elif state == "transferred":
+        co_response.referral_transfer(
+            referral=referral,
+            actor=personas["clinician.supervisor"],
+            district=District.objects.get(code="C11"),
+            reason="Nearest free clinician",
+        )
     return referral
 
 
-@pytest.mark.parametrize("fill", list(FILLS))
-@pytest.mark.parametrize("shape", ["engaged", "withheld"])
+def _follow_up(referral, actor):
+    return co_response.follow_up_add(
+        referral=referral, actor=actor, kind=FollowUp.Kind.PHONE_CALL, due_at=timezone.now() + timedelta(days=1)
+    )
+
+
+def _add_history(personas, referral, state: str, count: int) -> None:
+    """``count`` more notes, and officer's additions and follow-ups where the state takes them."""
+    supervisor = personas["clinician.supervisor"]
+    for number in range(count):
+        services.clinical_note_add(referral=referral, actor=supervisor, text=f"Note {number}")
+        if state in ("waiting", "accepted", "on_scene", "disposed", "follow_up"):
+            services.referral_add_information(referral=referral, actor=personas["officer.b2"], text=f"Also {number}")
+        if state in ("accepted", "on_scene", "disposed", "follow_up"):
+            _follow_up(referral, supervisor)
+
+
 @pytest.mark.parametrize(
-    ("username", "url_name"),
+    ("username", "state"),
     [
-        ("youth.e13", "referrals:case"),
-        ("youth.supervisor", "referrals:case"),
-        ("officer.b2", "referrals:police_detail"),
+        ("clinician.b2", "waiting"),  # held through the B2 team's grant: Accept and Decline
+        ("clinician.b2", "accepted"),
+        ("clinician.b2", "on_scene"),
+        ("clinician.b2", "disposed"),  # End call offered on the disposition the page loaded
+        ("clinician.b2", "follow_up"),
+        ("clinician.b2", "closed"),  # the bench's case page
+        ("clinician.c11", "transferred"),
+        ("clinician.supervisor", "waiting"),
+        ("clinician.supervisor", "disposed"),
+        ("clinician.supervisor", "closed"),
     ],
 )
-def test_a_casework_referrals_page_makes_the_same_number_of_queries_among_5_and_200_referrals(
-    client, personas, username, url_name, shape, fill
+def test_case_page_queries_are_pinned_in_every_state_and_do_not_grow_with_its_history(
+    client, personas, username, state
 ):
-    # A new referral of the same person each time: at 200 it is a repeat of far more earlier referrals.
+    referral = _case_at(personas, state)
+    path = reverse("referrals:case", args=[referral.public_id])
     client.force_login(personas[username])
-    FILLS[fill](personas, 0, 5)
-    first = reverse(url_name, args=[_casework_case(personas, shape).public_id])
-    client.get(first)  # warm the per-process caches
-    at_5 = {htmx: _measure(client, first, htmx)[0] for htmx in (False, True)}
-    FILLS[fill](personas, 5, 200)
-    second = reverse(url_name, args=[_casework_case(personas, shape).public_id])
-    at_200 = {htmx: _measure(client, second, htmx)[0] for htmx in (False, True)}
-    if url_name == "referrals:case":  # the repeats are really counted: the fill's and the first one opened
-        earlier = 1 if fill == "co-response" else 201
-        assert f"Referred to us before: {earlier} time" in client.get(second).content.decode()
-    assert at_200 == at_5, f"{at_5} queries at 5, {at_200} at 200 (htmx False/True)"
+    assert client.get(path).status_code == 200  # warm the per-process caches (content types)
+
+    def measure(htmx: bool) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, headers={"HX-Request": "true"} if htmx else {})
+        assert response.status_code == 200
+        return len(queries)
+
+    short = {htmx: measure(htmx) for htmx in (False, True)}
+    _add_history(personas, referral, state, 12)
+    long = {htmx: measure(htmx) for htmx in (False, True)}
+
+    expected = SUPERVISOR_CASE_QUERIES[state] if username == "clinician.supervisor" else CASE_QUERIES
+    assert short == long == {False: expected, True: expected}
+
+
+# --- filing ---------------------------------------------------------------------------------------------------
+
+# Filing a request: the same as before the reshape.
+FILING_QUERIES = 26
+
+
+def test_filing_queries_are_pinned(client, personas):
+    district = District.objects.get(code="C11")
+    client.force_login(personas["officer.b2"])
+
+    def file() -> int:
+        data = {"idempotency_key": str(uuid.uuid4()), "district": district.pk, "urgency": "now"}
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(reverse("referrals:new"), data)
+        assert response.status_code == 302
+        return len(queries)
+
+    file()  # warm: the first filing may create the queue's team group, as a server's first request would
+    assert file() == file() == FILING_QUERIES

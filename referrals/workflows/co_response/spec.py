@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from programs.models import Workflow
@@ -49,12 +49,39 @@ def police_status(case: CoResponseCase) -> tuple[str, str]:
 # --- readiness checks: "" when the action can succeed now, else why not ----------------------------------------
 
 
+def _disposition_of(referral: Referral) -> str:
+    """The recorded disposition ("" if none). The record the envelope's own query loaded (the case page's
+    ``case_related``) is as fresh as the envelope the rest of the answer reads; otherwise it is read now, and not
+    kept on the instance. A service asks about the row it has just locked and re-read (``referrals.services.lock``
+    loads no clinical record), so its answer always comes from the database at that moment."""
+    if Referral.clinical_record.is_cached(referral):
+        try:
+            return referral.clinical_record.disposition
+        except ClinicalRecord.DoesNotExist:
+            return ""
+    return ClinicalRecord.objects.filter(referral=referral).values_list("disposition", flat=True).first() or ""
+
+
+# Whether a follow-up is still open, computed in the case page's query of the envelope (``case_annotations``).
+OPEN_FOLLOW_UPS = "co_response_open_follow_ups"
+
+
+def _open_follow_ups() -> Exists:
+    return Exists(FollowUp.objects.filter(referral=OuterRef("pk"), done_at__isnull=True))
+
+
+def _has_open_follow_ups(referral: Referral) -> bool:
+    """Read with the envelope where the case page's query computed it, otherwise now (a service's locked row)."""
+    loaded = referral.loaded_value(OPEN_FOLLOW_UPS)
+    if loaded is not None:
+        return bool(loaded)
+    return referral.follow_ups.filter(done_at__isnull=True).exists()
+
+
 def _finish_ready(referral: Referral) -> str:
-    # Read now, not from a loaded instance: an authority answer must not rest on a stale copy.
-    disposition = ClinicalRecord.objects.filter(referral=referral).values_list("disposition", flat=True).first()
-    if not disposition:
+    if not _disposition_of(referral):
         return "Record a disposition before closing."
-    if referral.co_response.state == S.FOLLOW_UP and referral.follow_ups.filter(done_at__isnull=True).exists():
+    if referral.co_response.state == S.FOLLOW_UP and _has_open_follow_ups(referral):
         return "Complete the open follow-ups before closing."
     return ""
 
@@ -311,4 +338,5 @@ SPEC = WorkflowSpec(
     overdue=overdue,
     case_related=("clinical_record",),
     end_for_reroute=services.end_for_reroute,
+    case_annotations={OPEN_FOLLOW_UPS: _open_follow_ups},
 )
