@@ -392,7 +392,8 @@ def referral_reroute(*, referral: Referral, actor, program: Program, reason: str
         )
         onward = _create(new=new, officer=referral.officer, officer_district=referral.officer_district, rerouted_from=referral)
         previous_user_id = referral.assignee_id
-        referral.police_status = PoliceStatus.REROUTED
+        if referral.police_status not in FINAL_POLICE_STATUSES:  # a call police saw closed stays as they saw it
+            referral.police_status = PoliceStatus.REROUTED
         referral.phase = Phase.ENDED
         referral.ended_at = referral.ended_at or timezone.now()
         referral.due_at = None

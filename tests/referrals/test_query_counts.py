@@ -103,6 +103,12 @@ CASE_QUERIES = 11
 # required select's choices once to decide ``required`` and once to draw them), an accepted one's reassign form
 # the partner's clinicians. The same as before the reshape.
 SUPERVISOR_CASE_QUERIES = {"waiting": 13, "disposed": 12, "closed": 11}
+# While a request is open its assignee and the supervisors may send it to another program: the re-route form lists
+# the programs, one query more. A closed request (the bench's case page) offers no re-route.
+REROUTE_FORM_QUERIES = 1
+REROUTE_OFFERED = {("clinician.b2", s) for s in ("accepted", "on_scene", "disposed", "follow_up")} | {
+    ("clinician.supervisor", s) for s in ("waiting", "disposed")
+}
 
 
 def _case_at(personas, state: str):
@@ -176,6 +182,7 @@ def test_case_page_queries_are_pinned_in_every_state_and_do_not_grow_with_its_hi
     long = {htmx: measure(htmx) for htmx in (False, True)}
 
     expected = SUPERVISOR_CASE_QUERIES[state] if username == "clinician.supervisor" else CASE_QUERIES
+    expected += REROUTE_FORM_QUERIES if (username, state) in REROUTE_OFFERED else 0
     assert short == long == {False: expected, True: expected}
 
 
@@ -190,7 +197,7 @@ def test_filing_queries_are_pinned(client, personas):
     client.force_login(personas["officer.b2"])
 
     def file() -> int:
-        data = {"idempotency_key": str(uuid.uuid4()), "district": district.pk, "urgency": "now"}
+        data = {"program": "co-response", "idempotency_key": str(uuid.uuid4()), "district": district.pk, "urgency": "now"}
         with CaptureQueriesContext(connection) as queries:
             response = client.post(reverse("referrals:new"), data)
         assert response.status_code == 302
