@@ -176,6 +176,11 @@ START_PATHS: dict[str, tuple[int, str, list]] = {
     "submitted, no consent yet": (15, "not_yet", []),
     "assigned, no consent yet": (17, "not_yet", [("youth.e13", "assign", {})]),
     "contact attempted": (17, "person", [("youth.e13", "assign", {}), (ASSIGNEE, "contact_attempt", ATTEMPT)]),
+    "contact attempted, no consent yet": (
+        15,
+        "not_yet",
+        [("youth.e13", "assign", {}), (ASSIGNEE, "contact_attempt", ATTEMPT)],
+    ),
     "engaged": (
         15,
         "guardian",
@@ -660,10 +665,13 @@ class CaseworkMachine(RuleBasedStateMachine):
     def act(self, data, i, action):
         """A random person takes a random action on a random referral."""
         case = self.cases[i]
-        # Half the time a referral in a state (and consent) the action is open in: referrals close fast.
-        fitting = [case for case in self.cases if self._now(action, case)]
-        if fitting and data.draw(st.booleans(), label="fitting"):
-            case = data.draw(st.sampled_from(fitting), label="case")
+        # A third of the time a referral in a state the action is open in (referrals close fast under random steps),
+        # a third of the time one whose consent allows it too: the consent gate is probed from both sides.
+        in_state = [case for case in self.cases if case.state in AUTHORITY[action][1]]
+        choices = {"in state": in_state, "in state and ready": [c for c in in_state if self._now(action, c)]}
+        pick = data.draw(st.sampled_from(["any", *choices]), label="pick")
+        if choices.get(pick):
+            case = data.draw(st.sampled_from(choices[pick]), label="case")
         params = data.draw(parameters(action), label="parameters")
         if action == "goal_met":
             with_goals = [case for case in self.cases if case.goals]

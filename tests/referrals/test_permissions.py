@@ -294,6 +294,9 @@ SCENARIOS: dict[str, Scenario] = {
     "assign an E13 YouthConnect referral": _casework_waiting_action("assign", "YouthConnect", "E13"),
     "assign a B2 YouthConnect referral": _casework_waiting_action("assign", "YouthConnect", "B2"),
     "assign a street outreach referral": _casework_waiting_action("assign", "street outreach", "B2"),
+    # One workflow's action on the other's referral is no route at all.
+    "accept an E13 YouthConnect referral": _casework_waiting_action("accept", "YouthConnect", "E13"),
+    "engage on a B2 request": _waiting_action("engage", "B2", {"tier": "2"}),
     **{
         f"{action} on a waiting E13 YouthConnect referral": _casework_waiting_action(action, "YouthConnect", "E13")
         for action in ("contact_attempt", "note", "consent_record", "consent_override", "consent_revoke", "reroute")
@@ -392,6 +395,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "assign an E13 YouthConnect referral": _youthconnect(302, 302),
     "assign a B2 YouthConnect referral": _youthconnect(404, 302),
     "assign a street outreach referral": _row(PARTNERS_ONLY, NOT_THEIRS, (404, 404), (302, 404, 404)),
+    "accept an E13 YouthConnect referral": _youthconnect(404, 404),
+    "engage on a B2 request": _row(PARTNERS_ONLY, (404, 404, 404), (404, 404), NOT_THEIRS),
     # Waiting: the team records consent or its withdrawal, or sends it on; the worker's steps wait for someone to
     # take it; notes are the assignee's and the supervisors'; an override needs the permission.
     "contact_attempt on a waiting E13 YouthConnect referral": _youthconnect(403, 403),

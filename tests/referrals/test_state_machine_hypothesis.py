@@ -80,6 +80,8 @@ AUTHORITY: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "follow_up_done": (frozenset({"assignee", "supervisor"}), HELD),
     "reassign": (frozenset({"supervisor"}), HELD),
     "transfer": (frozenset({"supervisor"}), WAITING | {ACCEPTED}),
+    # Sent on to another program (the shared re-route): the call ends here as "Re-routed".
+    "reroute": (frozenset({"assignee", "supervisor"}), WAITING | HELD),
 }
 ACTIONS = sorted(AUTHORITY)
 
@@ -97,7 +99,7 @@ POLICE_STATUS = {
 PHASE = dict.fromkeys(WAITING, "waiting") | dict.fromkeys(HELD, "active")
 PHASE |= {CLOSED: "ended", DECLINED: "ended", CANCELLED: "ended"}
 STATUS_RANK = {"received": 0, "accepted": 1, "en_route": 2, "on_scene": 3}
-FINAL_STATUSES = {"closed_connected", "closed_not_connected", "declined", "cancelled"}
+FINAL_STATUSES = {"closed_connected", "closed_not_connected", "declined", "cancelled", "rerouted"}
 STATUS_RANK |= dict.fromkeys(FINAL_STATUSES, 9)
 CONNECTED = {"stabilised", "urgent_care", "ed_voluntary", "ed_section_12", "referred"}
 
@@ -116,6 +118,7 @@ POLICE_VISIBLE_KINDS = frozenset(
         "en_route",
         "on_scene",
         "follow_up",
+        "rerouted",
     }
 )
 PARTNER_ONLY_KINDS = frozenset({"routed", "note", "disposition", "follow_up_added", "follow_up_done"})
@@ -181,6 +184,12 @@ def parameters(action: str) -> st.SearchStrategy[dict]:
                 "with_reason": REASON_GIVEN,
             }
         ),
+        "reroute": st.fixed_dictionaries(
+            {
+                "program": st.sampled_from(["youthconnect", "street-outreach", "co-response", "hub-table"]),
+                "with_reason": REASON_GIVEN,
+            }
+        ),
         "transfer": st.fixed_dictionaries(
             {"district": st.sampled_from(["B2", "C11", "D4"]), "with_reason": REASON_GIVEN}
         ),
@@ -198,6 +207,7 @@ class Case:
     holders: set[str] = field(default_factory=lambda: {"B2"})  # the queues that may read it
     disposition: str = ""
     connected: bool | None = None
+    rerouted: bool = False
     police_status: str = "received"
     statuses_seen: list[str] = field(default_factory=list)
     follow_ups: dict[int, bool] = field(default_factory=dict)  # pk → done
@@ -314,7 +324,7 @@ class CoResponseMachine(RuleBasedStateMachine):
                 return not section12 or bool(params["section12_by"] and params["section12_kind"])
             case "follow_up":
                 return params["due_in"] <= timedelta(days=366)
-            case "reassign" | "transfer":
+            case "reassign" | "transfer" | "reroute":
                 return params["with_reason"]
         return True
 
@@ -326,11 +336,15 @@ class CoResponseMachine(RuleBasedStateMachine):
                 return params["clinician"] in {"clinician.b2", "clinician.c11"} and params["clinician"] != case.assignee
             case "transfer":
                 return params["district"] != case.team
+            case "reroute":  # another program, of a workflow that takes referrals (the Hub's does not)
+                return params["program"] not in {"co-response", "hub-table"}
             case "follow_up_done":
                 return not case.follow_ups[params["follow_up"]]
         return True
 
     def _expected_status(self, case: Case) -> str:
+        if case.rerouted:
+            return "rerouted"  # "the first referral ends as Re-routed", even after a call in follow-up
         if case.state in (FOLLOW_UP, CLOSED):
             status = "closed_connected" if case.connected else "closed_not_connected"
         else:
@@ -378,6 +392,10 @@ class CoResponseMachine(RuleBasedStateMachine):
                 reason = self._secret("Nearest free clinician") if params["with_reason"] else ""
                 district = District.objects.get(code=params["district"])
                 return co_response.referral_transfer(referral=referral, actor=user, district=district, reason=reason)
+            case "reroute":
+                reason = self._secret("Needs a youth worker") if params["with_reason"] else ""
+                program = Program.objects.get(slug=params["program"])
+                return services.referral_reroute(referral=referral, actor=user, program=program, reason=reason)
         raise AssertionError(action)
 
     def _act(self, case: Case, persona: str, action: str, params: dict):
@@ -458,6 +476,9 @@ class CoResponseMachine(RuleBasedStateMachine):
             case "transfer":
                 case.state, kind = TRANSFERRED, "transferred"
                 case.team, case.holders, case.assignee = params["district"], {params["district"]}, None
+            case "reroute":
+                assert result.program.slug == params["program"] and result.rerouted_from_id == case.referral.pk
+                case.state, case.rerouted, kind = CLOSED, True, "rerouted"
         case.police_status = self._expected_status(case)
         # Every event records the workflow state the request is in after it, shared services' events included.
         case.expected.append((kind, case.state))
@@ -508,6 +529,7 @@ class CoResponseMachine(RuleBasedStateMachine):
             "events": list(ReferralEvent.objects.filter(referral=referral).order_by("pk").values()),
             "notes": list(ClinicalNote.objects.filter(referral=referral).order_by("pk").values()),
             "follow_ups": list(FollowUp.objects.filter(referral=referral).order_by("pk").values()),
+            "onward": list(Referral.objects.filter(rerouted_from=referral).values_list("pk", flat=True)),
             "group_grants": sorted(
                 ReferralGroupObjectPermission.objects.filter(content_object=referral).values_list(
                     "group_id", "permission__codename"
@@ -611,7 +633,8 @@ class CoResponseMachine(RuleBasedStateMachine):
             if case.statuses_seen:
                 last = case.statuses_seen[-1]
                 assert STATUS_RANK[status] >= STATUS_RANK[last], (last, status)
-                assert last not in FINAL_STATUSES or status == last, (last, status)
+                # A final status stays, except that a re-route ends any open call as "Re-routed".
+                assert last not in FINAL_STATUSES or status in {last, "rerouted"}, (last, status)
             case.statuses_seen.append(status)
 
     @invariant()
