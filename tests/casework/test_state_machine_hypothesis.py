@@ -440,10 +440,10 @@ class CaseworkMachine(RuleBasedStateMachine):
 
     def _expected_status(self, case: Case) -> str:
         if case.ended_by == "revoked":
-            return "closed_declined"  # the design's answer, whatever police saw before
-        if case.ended_by == "rerouted":
-            return "rerouted"
-        if case.state == CLOSED:
+            status = "closed_declined"  # the design's answer, unless police already saw a final status
+        elif case.ended_by == "rerouted":
+            status = "rerouted"
+        elif case.state == CLOSED:
             status = "closed_connected" if case.engaged else "closed_not_connected"
         else:
             status = POLICE_STATUS[case.state]
@@ -765,8 +765,8 @@ class CaseworkMachine(RuleBasedStateMachine):
             if case.statuses_seen:
                 last = case.statuses_seen[-1]
                 assert STATUS_RANK[status] >= STATUS_RANK[last], (last, status)
-                # A final status stays, except that a withdrawal of consent ends every referral "Closed — declined".
-                assert last not in FINAL_STATUSES or status in {last, "closed_declined"}, (last, status)
+                # A final status stays, whatever ends the referral afterwards (a withdrawal of consent included).
+                assert last not in FINAL_STATUSES or status == last, (last, status)
             case.statuses_seen.append(status)
 
     @invariant()

@@ -344,8 +344,8 @@ class CoResponseMachine(RuleBasedStateMachine):
 
     def _expected_status(self, case: Case) -> str:
         if case.rerouted:
-            return "rerouted"  # "the first referral ends as Re-routed", even after a call in follow-up
-        if case.state in (FOLLOW_UP, CLOSED):
+            status = "rerouted"  # the first referral ends as "Re-routed", unless police already saw it closed
+        elif case.state in (FOLLOW_UP, CLOSED):
             status = "closed_connected" if case.connected else "closed_not_connected"
         else:
             status = POLICE_STATUS[case.state]
@@ -633,8 +633,8 @@ class CoResponseMachine(RuleBasedStateMachine):
             if case.statuses_seen:
                 last = case.statuses_seen[-1]
                 assert STATUS_RANK[status] >= STATUS_RANK[last], (last, status)
-                # A final status stays, except that a re-route ends any open call as "Re-routed".
-                assert last not in FINAL_STATUSES or status in {last, "rerouted"}, (last, status)
+                # A final status stays, whatever ends the referral afterwards (a re-route included).
+                assert last not in FINAL_STATUSES or status == last, (last, status)
             case.statuses_seen.append(status)
 
     @invariant()
