@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications.models import Kind
 from referrals import events, policy, workflows
 from referrals.errors import ReferralError
 from referrals.models import FINAL_POLICE_STATUSES, Consent, Phase, PoliceStatus, Referral
@@ -103,7 +102,9 @@ def consent_problem(referral: Referral) -> str:
         override = f"or ask someone who can override consent: {', '.join(names)}"
     else:
         override = f"nobody at {organisation} can override consent; an administrator grants that permission"
-    return f"Consent needed: {whose} has not consented to sharing with {organisation}. Record their consent, {override}."
+    return (
+        f"Consent needed: {whose} has not consented to sharing with {organisation}. Record their consent, {override}."
+    )
 
 
 def _organisation_name(referral: Referral) -> str:

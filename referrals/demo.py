@@ -34,7 +34,12 @@ ORGANISATIONS = [
     ("youthconnect", "YouthConnect, Boys & Girls Clubs of Boston", "YouthConnect", Organisation.Kind.YOUTH),
     ("roca", "Roca Boston", "Roca", Organisation.Kind.PARTNER),
     ("fjc", "Family Justice Center of Boston", "FJC", Organisation.Kind.PARTNER),
-    ("trauma", "Boston Trauma Response Network, Boston Public Health Commission", "Trauma line", Organisation.Kind.PARTNER),
+    (
+        "trauma",
+        "Boston Trauma Response Network, Boston Public Health Commission",
+        "Trauma line",
+        Organisation.Kind.PARTNER,
+    ),
     ("hub", "Boston Hub, Office of Public Safety", "Boston Hub", Organisation.Kind.HUB_AGENCY),
     ("housing", "Boston Housing Authority", "BHA", Organisation.Kind.HUB_AGENCY),
     ("school", "Boston Public Schools", "BPS", Organisation.Kind.HUB_AGENCY),

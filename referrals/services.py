@@ -370,7 +370,9 @@ def referral_reroute(*, referral: Referral, actor, program: Program, reason: str
             raise ReferralError(f"{program.name} does not take referrals.")
         subject = Subject.objects.get(referral=referral)
         if subject.approximate_age is not None and not program.eligible(subject.approximate_age):
-            raise ReferralError(f"{program.name} serves {program.age_range_label()}; this person is {subject.approximate_age}.")
+            raise ReferralError(
+                f"{program.name} serves {program.age_range_label()}; this person is {subject.approximate_age}."
+            )
         from_state = workflows.spec_for(referral).end_for_reroute(referral=referral, actor=actor)
         target = workflows.get(program.workflow)
         new = NewReferral(
@@ -390,7 +392,9 @@ def referral_reroute(*, referral: Referral, actor, program: Program, reason: str
             subject_language=subject.language,
             circumstances=subject.circumstances,
         )
-        onward = _create(new=new, officer=referral.officer, officer_district=referral.officer_district, rerouted_from=referral)
+        onward = _create(
+            new=new, officer=referral.officer, officer_district=referral.officer_district, rerouted_from=referral
+        )
         previous_user_id = referral.assignee_id
         if referral.police_status not in FINAL_POLICE_STATUSES:  # a call police saw closed stays as they saw it
             referral.police_status = PoliceStatus.REROUTED
@@ -401,7 +405,11 @@ def referral_reroute(*, referral: Referral, actor, program: Program, reason: str
         save_envelope(referral, ["police_status", "phase", "ended_at", "due_at", "status_note"])
         ClinicalNote.objects.create(referral=referral, kind=ClinicalNote.Kind.HANDOVER, author=actor, text=reason)
         event = record_event(
-            referral, events.REROUTED, actor=actor, from_state=from_state, message=f"To {program.name} as {onward.public_id}"
+            referral,
+            events.REROUTED,
+            actor=actor,
+            from_state=from_state,
+            message=f"To {program.name} as {onward.public_id}",
         )
         tell_officer(referral, f"Request {referral.public_id} re-routed to {program.name} as {onward.public_id}.")
         announce(referral, event, extra_user_ids=(previous_user_id,) if previous_user_id else ())

@@ -31,7 +31,20 @@ GOAL = "Weekly check-in with the Zephyr mentoring group"
 TIER = ServiceTier.FAMILY_THERAPY.label
 OUTCOME = ContactAttempt.Outcome.LEFT_MESSAGE.label
 
-SECRETS = (NAME, CIRCUMSTANCES, PHONE, ADDRESS, GUARDIAN, GUARDIAN_PHONE, ADDENDUM, NOTE, GOAL, TIER, OUTCOME, "Ottoline")
+SECRETS = (
+    NAME,
+    CIRCUMSTANCES,
+    PHONE,
+    ADDRESS,
+    GUARDIAN,
+    GUARDIAN_PHONE,
+    ADDENDUM,
+    NOTE,
+    GOAL,
+    TIER,
+    OUTCOME,
+    "Ottoline",
+)
 
 
 @pytest.fixture
@@ -106,7 +119,9 @@ def test_the_partner_page_shows_what_police_never_see(client, login, case):
     assert sorted(_leaks(response)) == sorted(SECRETS)
 
 
-@pytest.mark.parametrize("model", [CaseworkCase, CaseworkPerson, ContactAttempt, Goal, Consent], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "model", [CaseworkCase, CaseworkPerson, ContactAttempt, Goal, Consent], ids=lambda m: m.__name__
+)
 def test_the_admin_does_not_show_the_casework_partner_side(client, login, case, model):
     assert not admin.site.is_registered(model)
     login("admin")

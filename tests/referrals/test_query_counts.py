@@ -197,7 +197,12 @@ def test_filing_queries_are_pinned(client, personas):
     client.force_login(personas["officer.b2"])
 
     def file() -> int:
-        data = {"program": "co-response", "idempotency_key": str(uuid.uuid4()), "district": district.pk, "urgency": "now"}
+        data = {
+            "program": "co-response",
+            "idempotency_key": str(uuid.uuid4()),
+            "district": district.pk,
+            "urgency": "now",
+        }
         with CaptureQueriesContext(connection) as queries:
             response = client.post(reverse("referrals:new"), data)
         assert response.status_code == 302

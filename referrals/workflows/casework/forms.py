@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from districts.models import District
+from programs.models import Program
 from referrals.models import Consent, Referral, Urgency
 from referrals.services import NewReferral
 from referrals.workflows.casework.models import (
@@ -131,7 +132,9 @@ class CaseworkReferralForm(forms.Form):
         if age is not None:
             cleaned["subject_age"] = age
             if not program.eligible(age):
-                self.add_error("subject_age", f"{program.name} serves {program.age_range_label()}; this person is {age}.")
+                self.add_error(
+                    "subject_age", f"{program.name} serves {program.age_range_label()}; this person is {age}."
+                )
         consent = cleaned.get("consent")
         minor = age is not None and age < program.self_consent_age
         if consent == "person" and minor:
@@ -260,7 +263,11 @@ class NoteForm(ActionForm):
 class ConsentForm(ActionForm):
     given_by = forms.ChoiceField(
         label="Consent given by",
-        choices=[("", "Choose…"), (Consent.GivenBy.PERSON, "The young person"), (Consent.GivenBy.GUARDIAN, "A parent or guardian")],
+        choices=[
+            ("", "Choose…"),
+            (Consent.GivenBy.PERSON, "The young person"),
+            (Consent.GivenBy.GUARDIAN, "A parent or guardian"),
+        ],
     )
     giver_name = forms.CharField(label="Name of who consented", max_length=120, required=False)
     scope = forms.ChoiceField(label="To what", choices=Consent.Scope.choices, initial=Consent.Scope.SERVICES)

@@ -29,7 +29,7 @@ def _organisation_key(organisation_id: int) -> bytes:
 
 
 def fingerprint(*, organisation_id: int, name: str, date_of_birth: date | None) -> str:
-    """"" without both a name and a date of birth: a guess must not flag a stranger as a repeat."""
+    """ "" without both a name and a date of birth: a guess must not flag a stranger as a repeat."""
     normalised = normalise_name(name or "")
     if not normalised or date_of_birth is None:
         return ""

@@ -141,7 +141,9 @@ def contact_attempt_add(*, referral: Referral, actor, method: str, outcome: str,
         referral, case = _locked(referral)
         policy.require(actor, "contact_attempt", referral)
         from_state = _transition(case, "attempt", at=at)
-        attempt = ContactAttempt.objects.create(referral=referral, attempted_at=at, method=method, outcome=outcome, by=actor)
+        attempt = ContactAttempt.objects.create(
+            referral=referral, attempted_at=at, method=method, outcome=outcome, by=actor
+        )
         referral.due_at = None  # first contact made: that deadline is met
         _save(referral, case, case_fields=["first_contact_at"], envelope_fields=["due_at"])
         event = _event(
@@ -174,7 +176,9 @@ def referral_engage(*, referral: Referral, actor, tier: str) -> Referral:
             envelope_fields=["accepted_at", "due_at"],
         )
         event = _event(referral, case, kinds.ENGAGED, actor=actor, from_state=from_state)
-        tell_officer(referral, f"Referral {referral.public_id}: accepted, engaged with {referral.program.name}.", Kind.ACCEPTED)
+        tell_officer(
+            referral, f"Referral {referral.public_id}: accepted, engaged with {referral.program.name}.", Kind.ACCEPTED
+        )
         announce(referral, event)
     return referral
 
@@ -353,7 +357,10 @@ def first_contact_escalate_if_due(*, referral_id: int, now: datetime) -> bool:
         notify(
             user_ids={*supervisor_ids(referral), *([referral.assignee_id] if referral.assignee_id else [])},
             kind=Kind.ESCALATED,
-            text=f"{referral.program.name} referral {referral.public_id} in {referral.district.code}: first contact overdue.",
+            text=(
+                f"{referral.program.name} referral {referral.public_id} in {referral.district.code}: "
+                "first contact overdue."
+            ),
             path=partner_path(referral),
         )
         announce(referral, event)

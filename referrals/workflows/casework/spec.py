@@ -182,7 +182,9 @@ ACTIONS: dict[str, Action] = {
     "consent_override": Action(
         "Override consent",
         "overridden",
-        lambda *, referral, actor, data: consent.consent_override(referral=referral, actor=actor, reason=data["reason"]),
+        lambda *, referral, actor, data: consent.consent_override(
+            referral=referral, actor=actor, reason=data["reason"]
+        ),
         form=forms.OverrideForm,
         done="Override recorded; identity is shared with the team.",
         style="danger",
@@ -315,7 +317,11 @@ def _consent_contact(referral: Referral) -> dict:
     """Who to ask for consent, shown while identity is withheld: the guardian for a minor, else the person."""
     person = referral.casework_person
     if consent.needs_guardian(referral):
-        return {"name": person.guardian_name, "relationship": person.guardian_relationship, "phone": person.guardian_phone}
+        return {
+            "name": person.guardian_name,
+            "relationship": person.guardian_relationship,
+            "phone": person.guardian_phone,
+        }
     return {"name": referral.subject.name, "relationship": "", "phone": person.phone}
 
 

@@ -9,8 +9,8 @@ from django.http import Http404
 
 from programs.models import Workflow
 from referrals import services as shared
-from referrals.models import Phase, PoliceStatus, Referral
 from referrals.forms import RerouteForm
+from referrals.models import Phase, PoliceStatus, Referral
 from referrals.workflows import Action, Rule, WorkflowSpec
 from referrals.workflows.co_response import forms, services
 from referrals.workflows.co_response.models import (
