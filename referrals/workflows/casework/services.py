@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from notifications.models import Kind
 from notifications.services import notify
@@ -15,16 +14,12 @@ from programs.deadlines import first_contact_due
 from programs.models import Workflow
 from referrals import events, policy
 from referrals.errors import ReferralError
-from referrals.models import ClinicalNote, Consent, Referral
+from referrals.models import Consent, Referral
 from referrals.services import (
     announce,
-    apply_status,
     due_referral_ids,
     grant_change,
-    lock,
     partner_path,
-    record_event,
-    revoke_change,
     save_envelope,
     supervisor_ids,
     tell_officer,
@@ -43,6 +38,7 @@ from referrals.workflows.casework.models import (
     Goal,
     ServiceTier,
 )
+from referrals.workflows.transitions import StateRows
 
 ON_SCENE_CONSENT = {"person": Consent.GivenBy.PERSON, "guardian": Consent.GivenBy.GUARDIAN}
 
@@ -79,36 +75,8 @@ def start(*, referral: Referral, new, now: datetime) -> CaseworkCase:
 # --- building blocks ------------------------------------------------------------------------------------------
 
 
-def _locked(referral: Referral) -> tuple[Referral, CaseworkCase]:
-    referral = lock(referral)
-    case = CaseworkCase.objects.select_for_update().get(referral=referral)
-    referral.casework = case  # the policy reads the state from here
-    return referral, case
-
-
-def _transition(case: CaseworkCase, method_name: str, **kwargs) -> str:
-    method = getattr(case, method_name)
-    refusal = f"A referral that is {case.get_state_display().lower()} cannot be changed that way."
-    if not can_proceed(method):
-        raise ReferralError(refusal)
-    from_state = case.state
-    try:
-        method(**kwargs)
-    except TransitionNotAllowed:
-        raise ReferralError(refusal) from None
-    return from_state
-
-
-def _save(referral: Referral, case: CaseworkCase, case_fields=(), envelope_fields=()) -> None:
-    try:
-        case.save(update_fields=["state", *case_fields])
-    except ConcurrentTransition:
-        raise ReferralError("Someone else changed this referral at the same moment. Reload and try again.") from None
-    save_envelope(referral, [*envelope_fields, *apply_status(referral, case)])
-
-
-def _event(referral, case, kind, *, actor, from_state="", message=""):
-    return record_event(referral, kind, actor=actor, from_state=from_state, to_state=case.state, message=message)
+_case = StateRows(CaseworkCase, related_name="casework", noun="referral")
+_locked, _transition, _save, _event = _case.locked, _case.transition, _case.save, _case.event
 
 
 # --- worker ---------------------------------------------------------------------------------------------------
@@ -280,45 +248,14 @@ def referral_close(*, referral: Referral, actor, reason: str) -> Referral:
 def referral_reassign(*, referral: Referral, actor, worker, reason: str) -> Referral:
     from referrals.workflows.casework.forms import workers_of
 
-    reason = reason.strip()
-    if not reason:
-        raise ReferralError("Give a reason for the reassignment.")
-    with transaction.atomic():
-        referral, case = _locked(referral)
-        policy.require(actor, "reassign", referral)
-        if not workers_of(referral).filter(pk=worker.pk).exists():
-            raise ReferralError(f"{who(worker)} is not a worker of {referral.program.organisation}.")
-        if worker.pk == referral.assignee_id:
-            raise ReferralError("That worker already holds this referral.")
-        previous_user_id = referral.assignee_id
-        referral.assignee = worker
-        save_envelope(referral, ["assignee"])
-        revoke_change(referral)
-        grant_change(referral, worker)
-        ClinicalNote.objects.create(referral=referral, kind=ClinicalNote.Kind.HANDOVER, author=actor, text=reason)
-        event = _event(referral, case, events.REASSIGNED, actor=actor, message=f"Reassigned to {who(worker)}")
-        notify(
-            user_ids=[worker.pk],
-            kind=Kind.REASSIGNED,
-            text=f"Referral {referral.public_id} in {referral.district.code} reassigned to you.",
-            path=partner_path(referral),
-        )
-        announce(referral, event, extra_user_ids=(previous_user_id,) if previous_user_id else ())
-    return referral
+    return _case.reassign(referral=referral, actor=actor, to=worker, reason=reason, among=workers_of, role="worker")
 
 
 # --- the shared cascades' hooks -------------------------------------------------------------------------------
 
 
 def _end(referral: Referral, reason: str) -> str:
-    case = CaseworkCase.objects.select_for_update().get(referral=referral)
-    from_state = _transition(case, "end", reason=reason)
-    try:
-        case.save(update_fields=["state", "close_reason"])
-    except ConcurrentTransition:
-        raise ReferralError("Someone else changed this referral at the same moment. Reload and try again.") from None
-    referral.casework = case
-    return from_state
+    return _case.end(referral, "end", ["close_reason"], reason=reason)
 
 
 def end_for_reroute(*, referral: Referral, actor) -> str:

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from districts.models import District
 from notifications.models import Kind
@@ -18,16 +17,12 @@ from referrals.errors import ReferralError
 from referrals.models import ClinicalNote, Referral
 from referrals.services import (
     announce,
-    apply_status,
     grant_change,
     grant_team,
-    lock,
     partner_path,
-    record_event,
     revoke_change,
     revoke_teams,
     route_team,
-    save_envelope,
     supervisor_ids,
     team_member_ids,
     tell_officer,
@@ -44,6 +39,7 @@ from referrals.workflows.co_response.models import (
     Disposition,
     FollowUp,
 )
+from referrals.workflows.transitions import StateRows
 from routing.services import route_choose, route_position_of
 
 
@@ -61,39 +57,8 @@ def start(*, referral: Referral, new, now: datetime) -> CoResponseCase:
 # --- building blocks ------------------------------------------------------------------------------------------
 
 
-def _locked(referral: Referral) -> tuple[Referral, CoResponseCase]:
-    referral = lock(referral)
-    case = CoResponseCase.objects.select_for_update().get(referral=referral)
-    referral.co_response = case  # the policy reads the state from here
-    return referral, case
-
-
-def _transition(case: CoResponseCase, method_name: str, **kwargs) -> str:
-    """Run one @transition (fields only) and return the state it left."""
-    method = getattr(case, method_name)
-    if not can_proceed(method):
-        raise ReferralError(f"A request that is {case.get_state_display().lower()} cannot be changed that way.")
-    from_state = case.state
-    try:
-        method(**kwargs)
-    except TransitionNotAllowed:
-        raise ReferralError(
-            f"A request that is {case.get_state_display().lower()} cannot be changed that way."
-        ) from None
-    return from_state
-
-
-def _save(referral: Referral, case: CoResponseCase, case_fields=(), envelope_fields=()) -> None:
-    """Save the case and the envelope together; the envelope takes the case's police-visible status and phase."""
-    try:
-        case.save(update_fields=["state", *case_fields])
-    except ConcurrentTransition:
-        raise ReferralError("Someone else changed this request at the same moment. Reload and try again.") from None
-    save_envelope(referral, [*envelope_fields, *apply_status(referral, case)])
-
-
-def _event(referral, case, kind, *, actor, from_state="", message=""):
-    return record_event(referral, kind, actor=actor, from_state=from_state, to_state=case.state, message=message)
+_case = StateRows(CoResponseCase, related_name="co_response", noun="request")
+_locked, _transition, _save, _event = _case.locked, _case.transition, _case.save, _case.event
 
 
 # --- officer --------------------------------------------------------------------------------------------------
@@ -264,14 +229,7 @@ def referral_finish(*, referral: Referral, actor) -> Referral:
 
 def end_for_reroute(*, referral: Referral, actor) -> str:
     """The shared re-route's hook: the call ends here; the envelope is the caller's to save."""
-    case = CoResponseCase.objects.select_for_update().get(referral=referral)
-    from_state = _transition(case, "reroute")
-    try:
-        case.save(update_fields=["state", "eta_at"])
-    except ConcurrentTransition:
-        raise ReferralError("Someone else changed this request at the same moment. Reload and try again.") from None
-    referral.co_response = case
-    return from_state
+    return _case.end(referral, "reroute", ["eta_at"])
 
 
 # --- supervisor -----------------------------------------------------------------------------------------------
@@ -281,32 +239,9 @@ def referral_reassign(*, referral: Referral, actor, clinician, reason: str) -> R
     """Hand an accepted call to another clinician of the same partner, with a reason for the timeline."""
     from referrals.workflows.co_response.forms import clinicians_of
 
-    reason = reason.strip()
-    if not reason:
-        raise ReferralError("Give a reason for the reassignment.")
-    with transaction.atomic():
-        referral, case = _locked(referral)
-        policy.require(actor, "reassign", referral)
-        if not clinicians_of(referral).filter(pk=clinician.pk).exists():
-            raise ReferralError(f"{who(clinician)} is not a clinician of {referral.program.organisation}.")
-        if clinician.pk == referral.assignee_id:
-            raise ReferralError("That clinician already holds this request.")
-        previous_user_id = referral.assignee_id
-        referral.assignee = clinician
-        save_envelope(referral, ["assignee"])
-        revoke_change(referral)
-        grant_change(referral, clinician)
-        ClinicalNote.objects.create(referral=referral, kind=ClinicalNote.Kind.HANDOVER, author=actor, text=reason)
-        event = _event(referral, case, events.REASSIGNED, actor=actor, message=f"Reassigned to {who(clinician)}")
-        notify(
-            user_ids=[clinician.pk],
-            kind=Kind.REASSIGNED,
-            text=f"Request {referral.public_id} in {referral.district.code} reassigned to you.",
-            path=partner_path(referral),
-        )
-        # The clinician it was taken from hears the same hint, so their open list drops it.
-        announce(referral, event, extra_user_ids=(previous_user_id,) if previous_user_id else ())
-    return referral
+    return _case.reassign(
+        referral=referral, actor=actor, to=clinician, reason=reason, among=clinicians_of, role="clinician"
+    )
 
 
 def referral_transfer(*, referral: Referral, actor, district: District, reason: str) -> Referral:
