@@ -6,8 +6,6 @@ from django.db.models import Q
 
 from programs.models import Workflow
 from referrals import consent
-from referrals import services as shared
-from referrals.forms import RerouteForm
 from referrals.models import Phase, PoliceStatus, Referral
 from referrals.workflows import Action, Rule, WorkflowSpec
 from referrals.workflows.casework import forms, services
@@ -22,6 +20,7 @@ from referrals.workflows.casework.models import (
     CloseReason,
 )
 from referrals.workflows.casework.models import CaseworkState as S
+from referrals.workflows.common import REROUTE, add_information_action, note_action
 
 
 def police_status(case: CaseworkCase) -> tuple[str, str]:
@@ -238,15 +237,7 @@ ACTIONS: dict[str, Action] = {
         done="Goal added.",
     ),
     "goal_met": Action("Met", "updated", _goal_met, form=forms.GoalMetForm, done="Goal met."),
-    "note": Action(
-        "Add note",
-        "given notes",
-        lambda *, referral, actor, data: shared.clinical_note_add(
-            referral=referral, actor=actor, text=data["text"], part2=data["part2"]
-        ),
-        form=forms.NoteForm,
-        done="Note added.",
-    ),
+    "note": note_action(forms.NoteForm),
     "close": Action(
         "Close",
         "closed",
@@ -263,15 +254,7 @@ ACTIONS: dict[str, Action] = {
         form=forms.ReassignForm,
         done="Reassigned.",
     ),
-    "reroute": Action(
-        "Re-route",
-        "re-routed",
-        lambda *, referral, actor, data: shared.referral_reroute(
-            referral=referral, actor=actor, program=data["program"], reason=data["reason"]
-        ),
-        form=RerouteForm,
-        done="Sent on to the other program.",
-    ),
+    "reroute": REROUTE,
     "consent_revoke": Action(
         "Consent withdrawn",
         "closed",
@@ -281,15 +264,7 @@ ACTIONS: dict[str, Action] = {
         style="danger",
         confirm="Record that consent was withdrawn? The referral closes and nobody keeps access to who the person is.",
     ),
-    "add_information": Action(
-        "Send information",
-        "given more information",
-        lambda *, referral, actor, data: shared.referral_add_information(
-            referral=referral, actor=actor, text=data["text"]
-        ),
-        done="Information sent to the worker.",
-        side="police",
-    ),
+    "add_information": add_information_action(to="the worker"),
 }
 
 

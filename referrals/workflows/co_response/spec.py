@@ -8,8 +8,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from programs.models import Workflow
-from referrals import services as shared
-from referrals.forms import RerouteForm
 from referrals.models import Phase, PoliceStatus, Referral
 from referrals.workflows import Action, Rule, WorkflowSpec
 from referrals.workflows.co_response import forms, services
@@ -23,6 +21,7 @@ from referrals.workflows.co_response.models import (
     FollowUp,
 )
 from referrals.workflows.co_response.models import CoResponseState as S
+from referrals.workflows.common import REROUTE, add_information_action, note_action
 
 
 def police_status(case: CoResponseCase) -> tuple[str, str]:
@@ -214,15 +213,7 @@ ACTIONS: dict[str, Action] = {
         done="Follow-up scheduled.",
     ),
     "follow_up_done": Action("Done", "updated", _follow_up_done, form=forms.FollowUpDoneForm, done="Follow-up done."),
-    "note": Action(
-        "Add note",
-        "given notes",
-        lambda *, referral, actor, data: shared.clinical_note_add(
-            referral=referral, actor=actor, text=data["text"], part2=data["part2"]
-        ),
-        form=forms.NoteForm,
-        done="Note added.",
-    ),
+    "note": note_action(forms.NoteForm),
     "decline": Action(
         "Decline",
         "declined",
@@ -251,15 +242,7 @@ ACTIONS: dict[str, Action] = {
         form=forms.TransferForm,
         done="Transferred.",
     ),
-    "reroute": Action(
-        "Re-route",
-        "re-routed",
-        lambda *, referral, actor, data: shared.referral_reroute(
-            referral=referral, actor=actor, program=data["program"], reason=data["reason"]
-        ),
-        form=RerouteForm,
-        done="Sent on to the other program.",
-    ),
+    "reroute": REROUTE,
     "cancel": Action(
         "Cancel request",
         "cancelled",
@@ -269,15 +252,7 @@ ACTIONS: dict[str, Action] = {
         confirm="Cancel this request? The clinician will no longer come.",
         side="police",
     ),
-    "add_information": Action(
-        "Send information",
-        "given more information",
-        lambda *, referral, actor, data: shared.referral_add_information(
-            referral=referral, actor=actor, text=data["text"]
-        ),
-        done="Information sent to the clinician.",
-        side="police",
-    ),
+    "add_information": add_information_action(to="the clinician"),
 }
 
 
