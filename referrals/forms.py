@@ -3,12 +3,52 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from districts.models import District
 from programs.models import Program
+from referrals.models import Referral
 
 MAX_AGE = 120  # as the filing forms' approximate age
 AGE_REFUSED = f"Give the person's age in years, from 0 to {MAX_AGE}, or leave it empty."
+
+
+class ActionForm(forms.Form):
+    """A form for one action on a referral; some need the referral to build their choices."""
+
+    def __init__(self, *args, referral: Referral | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.referral = referral
+
+
+class ReassignForm(ActionForm):
+    """A supervisor hands taken work to another active member of the partner with ``role``. The workflow's form
+    declares the choice (its field named ``choice``) and the reason, in the order the page shows them."""
+
+    role: str
+    choice: str
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields[self.choice]
+        if self.referral is not None:
+            field.queryset = partner_members(self.referral, role=self.role)
+        field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+
+def partner_members(referral: Referral, *, role: str):
+    """Active members of the program's partner with ``role``, nobody else."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organisation_id=referral.program.organisation_id,
+            memberships__role=role,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
 
 
 class AddInformationForm(forms.Form):

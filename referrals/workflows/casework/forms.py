@@ -16,6 +16,8 @@ from django.utils import timezone
 from accounts.models import Role
 from districts.models import District
 from programs.models import Program
+from referrals import forms as shared
+from referrals.forms import ActionForm
 from referrals.models import Consent, Referral, Urgency
 from referrals.services import NewReferral
 from referrals.workflows.casework.models import (
@@ -194,12 +196,6 @@ class CaseworkReferralForm(forms.Form):
 # --- the worker's and supervisor's actions ---------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
-    def __init__(self, *args, referral: Referral | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.referral = referral
-
-
 def _past_or_now(value, what: str):
     now = timezone.now()
     if value > now + timedelta(minutes=5):
@@ -312,27 +308,12 @@ class InterimForm(ActionForm):
     pass
 
 
-class ReassignForm(ActionForm):
+class ReassignForm(shared.ReassignForm):
+    role, choice = Role.WORKER, "worker"
     worker = forms.ModelChoiceField(queryset=get_user_model().objects.none(), empty_label="Choose a worker")
     reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"id": "id_reassign_reason"}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.referral is not None:
-            self.fields["worker"].queryset = workers_of(self.referral)
-        self.fields["worker"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
 
 
 def workers_of(referral: Referral):
     """Who a supervisor may hand a case to: active workers of the program's partner, nobody else."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organisation_id=referral.program.organisation_id,
-            memberships__role=Role.WORKER,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
+    return shared.partner_members(referral, role=Role.WORKER)

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from districts.models import District
+from referrals import forms as shared
+from referrals.forms import ActionForm
 from referrals.models import ReasonCode, Referral, Urgency
 from referrals.services import NewReferral
 from referrals.workflows.co_response.models import (
@@ -102,14 +104,6 @@ class CoResponseRequestForm(forms.Form):
         return str(uuid.uuid4())
 
 
-class ActionForm(forms.Form):
-    """A form for one action on a referral; some need the referral to build their choices."""
-
-    def __init__(self, *args, referral: Referral | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.referral = referral
-
-
 class DeclineForm(ActionForm):
     # No default: one careless tap must not decline for the wrong reason.
     reason = forms.ChoiceField(
@@ -166,15 +160,10 @@ class FollowUpDoneForm(ActionForm):
     outcome = forms.ChoiceField(choices=FollowUp.Outcome.choices)
 
 
-class ReassignForm(ActionForm):
+class ReassignForm(shared.ReassignForm):
+    role, choice = Role.CLINICIAN, "clinician"
     clinician = forms.ModelChoiceField(queryset=get_user_model().objects.none(), empty_label="Choose a clinician")
     reason = forms.CharField(max_length=500)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.referral is not None:
-            self.fields["clinician"].queryset = clinicians_of(self.referral)
-        self.fields["clinician"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
 
 
 class TransferForm(ActionForm):
@@ -184,14 +173,4 @@ class TransferForm(ActionForm):
 
 def clinicians_of(referral: Referral):
     """Who a supervisor may hand a call to: active clinicians of the program's partner, nobody else."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organisation_id=referral.program.organisation_id,
-            memberships__role=Role.CLINICIAN,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
+    return shared.partner_members(referral, role=Role.CLINICIAN)
