@@ -4,38 +4,12 @@ of queries with 5 referrals as with 200: co-response requests, casework referral
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals import consent
-from referrals.models import Urgency
 from referrals.workflows.casework import services as casework
-from tests.referrals.factories import advance, advance_casework, file_casework, file_referral, second_youth_worker
-
-URGENCIES = [Urgency.ON_SCENE_NOW, Urgency.WITHIN_HOUR, Urgency.FOLLOW_UP]
-
-
-def _fill(personas, start: int, stop: int) -> None:
-    """Requests number start..stop-1, in a repeating mix of five: every kind of row each page shows, from 5 on."""
-    for number in range(start, stop):
-        kind = number % 5
-        officer = personas["officer.d4" if kind == 2 else "officer.b2"]
-        district = "C11" if kind == 3 else "B2"
-        referral = file_referral(
-            officer,
-            district,
-            urgency=URGENCIES[number % 3],
-            location_text=f"Corner {number}",
-            reason_codes=["welfare_check"],
-            weapon_seen=kind == 1,
-        )
-        if kind == 0:
-            advance(referral, personas["clinician.b2"], "accepted")
-        elif kind == 1:
-            advance(referral, personas["clinician.b2"], "en_route")
-        elif kind == 4:
-            advance(referral, personas["clinician.supervisor"], "accepted")
+from tests.referrals.factories import advance_casework, file_casework, second_youth_worker
+from tests.referrals.query_counts import fill_requests, measure
 
 
 def _fill_casework(personas, start: int, stop: int) -> None:
@@ -66,20 +40,11 @@ def _fill_casework(personas, start: int, stop: int) -> None:
 
 def _fill_both(personas, start: int, stop: int) -> None:
     """Both workflows side by side: numbers start..stop-1 of each."""
-    _fill(personas, start, stop)
+    fill_requests(personas, start, stop)
     _fill_casework(personas, start, stop)
 
 
-FILLS = {"co-response": _fill, "casework": _fill_casework, "both": _fill_both}
-
-
-def _measure(client, path: str, htmx: bool) -> tuple[int, int]:
-    """(queries, rows shown) for one GET of the page or its partial."""
-    headers = {"HX-Request": "true"} if htmx else {}
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, headers=headers)
-    assert response.status_code == 200
-    return len(queries), response.content.decode().count("data-ref=")
+FILLS = {"co-response": fill_requests, "casework": _fill_casework, "both": _fill_both}
 
 
 LIST_PAGES = [
@@ -109,9 +74,9 @@ def test_page_and_partial_make_the_same_number_of_queries_with_5_and_200_request
     FILLS[fill](personas, 0, 5)
     client.force_login(personas[username])
     client.get(path)  # warm the per-process caches (content types) so both measures start alike
-    at_5 = {htmx: _measure(client, path, htmx) for htmx in (False, True)}
+    at_5 = {htmx: measure(client, path, htmx) for htmx in (False, True)}
     FILLS[fill](personas, 5, 200)
-    at_200 = {htmx: _measure(client, path, htmx) for htmx in (False, True)}
+    at_200 = {htmx: measure(client, path, htmx) for htmx in (False, True)}
 
     for htmx in (False, True):
         (queries_5, rows_5), (queries_200, rows_200) = at_5[htmx], at_200[htmx]
@@ -152,10 +117,10 @@ def test_a_casework_referrals_page_makes_the_same_number_of_queries_among_5_and_
     FILLS[fill](personas, 0, 5)
     first = reverse(url_name, args=[_casework_case(personas, shape).public_id])
     client.get(first)  # warm the per-process caches
-    at_5 = {htmx: _measure(client, first, htmx)[0] for htmx in (False, True)}
+    at_5 = {htmx: measure(client, first, htmx)[0] for htmx in (False, True)}
     FILLS[fill](personas, 5, 200)
     second = reverse(url_name, args=[_casework_case(personas, shape).public_id])
-    at_200 = {htmx: _measure(client, second, htmx)[0] for htmx in (False, True)}
+    at_200 = {htmx: measure(client, second, htmx)[0] for htmx in (False, True)}
     if url_name == "referrals:case" and shape == "engaged":  # the repeats are really counted
         earlier = 1 if fill == "co-response" else 201
         assert f"Referred to us before: {earlier} time" in client.get(second).content.decode()

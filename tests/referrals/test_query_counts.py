@@ -17,12 +17,10 @@ from django.utils import timezone
 
 from districts.models import District
 from referrals import services
-from referrals.models import Urgency
 from referrals.workflows.co_response import services as co_response
 from referrals.workflows.co_response.models import FollowUp
 from tests.referrals.factories import advance, file_referral
-
-URGENCIES = [Urgency.ON_SCENE_NOW, Urgency.WITHIN_HOUR, Urgency.FOLLOW_UP]
+from tests.referrals.query_counts import fill_requests, measure
 
 # The lists: the request's six, and two of the page's own. The queue's are its waiting rows and its own open
 # work, each with its rows' workflow states joined; a supervisor's queue has a third list, everyone else's work.
@@ -33,37 +31,6 @@ LIST_QUERIES = {
     ("clinician.b2", "referrals:queue"): 8,
     ("clinician.supervisor", "referrals:queue"): 9,
 }
-
-
-def _fill(personas, start: int, stop: int) -> None:
-    """Requests number start..stop-1, in a repeating mix of five: every kind of row each page shows, from 5 on."""
-    for number in range(start, stop):
-        kind = number % 5
-        officer = personas["officer.d4" if kind == 2 else "officer.b2"]
-        district = "C11" if kind == 3 else "B2"
-        referral = file_referral(
-            officer,
-            district,
-            urgency=URGENCIES[number % 3],
-            location_text=f"Corner {number}",
-            reason_codes=["welfare_check"],
-            weapon_seen=kind == 1,
-        )
-        if kind == 0:
-            advance(referral, personas["clinician.b2"], "accepted")
-        elif kind == 1:
-            advance(referral, personas["clinician.b2"], "en_route")
-        elif kind == 4:
-            advance(referral, personas["clinician.supervisor"], "accepted")
-
-
-def _measure(client, path: str, htmx: bool) -> tuple[int, int]:
-    """(queries, rows shown) for one GET of the page or its partial."""
-    headers = {"HX-Request": "true"} if htmx else {}
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, headers=headers)
-    assert response.status_code == 200
-    return len(queries), response.content.decode().count("data-ref=")
 
 
 @pytest.mark.parametrize(
@@ -77,12 +44,12 @@ def _measure(client, path: str, htmx: bool) -> tuple[int, int]:
 )
 def test_page_and_partial_make_the_same_number_of_queries_with_5_and_200_requests(client, personas, username, url_name):
     path = reverse(url_name)
-    _fill(personas, 0, 5)
+    fill_requests(personas, 0, 5)
     client.force_login(personas[username])
     client.get(path)  # warm the per-process caches (content types) so both measures start alike
-    at_5 = {htmx: _measure(client, path, htmx) for htmx in (False, True)}
-    _fill(personas, 5, 200)
-    at_200 = {htmx: _measure(client, path, htmx) for htmx in (False, True)}
+    at_5 = {htmx: measure(client, path, htmx) for htmx in (False, True)}
+    fill_requests(personas, 5, 200)
+    at_200 = {htmx: measure(client, path, htmx) for htmx in (False, True)}
 
     for htmx in (False, True):
         (queries_5, rows_5), (queries_200, rows_200) = at_5[htmx], at_200[htmx]
