@@ -20,14 +20,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from unittest import mock
 
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, event, settings
+from hypothesis import event
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, invariant, rule
 
 from accounts.models import Role, Team
 from districts.models import District
@@ -39,7 +36,6 @@ from referrals.errors import ReferralError, Refused
 from referrals.models import (
     ClinicalNote,
     Consent,
-    PoliceStatus,
     Referral,
     ReferralEvent,
     ReferralGroupObjectPermission,
@@ -47,7 +43,6 @@ from referrals.models import (
     Subject,
     Urgency,
 )
-from referrals.selectors import police_timeline, referrals_for_police
 from referrals.workflows.casework import services as casework
 from referrals.workflows.casework.models import (
     CaseworkCase,
@@ -59,6 +54,7 @@ from referrals.workflows.casework.models import (
     ServiceTier,
 )
 from tests.referrals.factories import partner_person, second_youth_worker
+from tests.referrals.machines import ReferralMachine, run_machine, team_key
 
 # --- the expected tables ----------------------------------------------------------------------------------------
 
@@ -154,7 +150,6 @@ PERSONAS = [
     "outreach.roca",  # a worker of another casework partner
     "clinician.b2",  # a co-response clinician
 ]
-POLICE = ["officer.b2", "sergeant.b2"]
 POLICE_PERSONAS = ["officer.b2", "officer.d4", "sergeant.b2"]
 WORKERS = {"youth.e13", SECOND_WORKER}  # who a referral may be reassigned to
 ASSIGNEE = "assignee"  # in START_PATHS: whoever took the referral
@@ -285,19 +280,14 @@ class Case:
         return any(given_by != "person" or not guardian_only for given_by in self.consents)
 
 
-def _team_key(team: Team) -> str:
-    return team.district.code if team.district_id else team.kind
+class CaseworkMachine(ReferralMachine):
+    """The test below runs it with ``run_machine`` (tests/referrals/machines.py), which also holds the invariants
+    every workflow's machine shares."""
 
-
-class CaseworkMachine(RuleBasedStateMachine):
-    """The test below subclasses it with ``personas`` (username → user), ``clients`` (signed-in test clients of
-    the police personas), ``capture`` (runs on_commit callbacks) and ``sent`` (every hint sent, as (groups,
-    message), filled by a patched ``notifications.hints._send``)."""
-
-    personas: dict
-    clients: dict[str, Client]
-    capture: object
-    sent: list[tuple[list[str], dict]]
+    status_rank = STATUS_RANK
+    final_statuses = FINAL_STATUSES
+    police_visible_kinds = POLICE_VISIBLE_KINDS
+    labels = [*ServiceTier.labels, *DeclinedBy.labels, "Goals met", "Disengaged", "Aged out"]
 
     # --- set-up -----------------------------------------------------------------------------------------------
 
@@ -326,8 +316,8 @@ class CaseworkMachine(RuleBasedStateMachine):
         self.team_groups = {}
         for team in Team.objects.filter(organisation=self.program.organisation).select_related("district", "group"):
             users = set(team.group.user_set.values_list("username", flat=True))
-            members[_team_key(team)] = users & set(PERSONAS)
-            self.team_groups[_team_key(team)] = team.group_id
+            members[team_key(team)] = users & set(PERSONAS)
+            self.team_groups[team_key(team)] = team.group_id
         # The station's workers and every supervisor (they cover all districts); nobody of another organisation.
         assert members["E13"] == {"youth.e13", SECOND_WORKER, "youth.supervisor", NO_OVERRIDE}
         return members
@@ -731,7 +721,7 @@ class CaseworkMachine(RuleBasedStateMachine):
         ).select_related("group__team__district")
         holders: dict[int, set[str]] = {}
         for grant in view:
-            holders.setdefault(grant.content_object_id, set()).add(_team_key(grant.group.team))
+            holders.setdefault(grant.content_object_id, set()).add(team_key(grant.group.team))
         consents: dict[int, list[Consent]] = {}
         for row in Consent.objects.filter(referral__in=list(referrals)).order_by("pk"):
             consents.setdefault(row.referral_id, []).append(row)
@@ -740,7 +730,7 @@ class CaseworkMachine(RuleBasedStateMachine):
             assert referral.casework.state == case.state
             assert (referral.casework.engaged_at is not None) == case.engaged
             assert (referral.assignee.username if referral.assignee else None) == case.assignee
-            assert _team_key(referral.team) == "E13"  # casework has no transfers: the station team keeps it
+            assert team_key(referral.team) == "E13"  # casework has no transfers: the station team keeps it
             assert holders.get(referral.pk, set()) == case.holders
             assert referral.police_status == case.police_status
             assert referral.phase == PHASE[case.state]
@@ -756,84 +746,6 @@ class CaseworkMachine(RuleBasedStateMachine):
             onward = list(Referral.objects.filter(rerouted_from=referral).values_list("program__slug", flat=True))
             assert onward == ([case.onward] if case.onward else [])
 
-    @invariant()
-    def police_status_never_moves_backwards(self):
-        rows = Referral.objects.filter(pk__in=[c.referral.pk for c in self.cases])
-        statuses = dict(rows.values_list("pk", "police_status"))
-        for case in self.cases:
-            status = statuses[case.referral.pk]
-            if case.statuses_seen:
-                last = case.statuses_seen[-1]
-                assert STATUS_RANK[status] >= STATUS_RANK[last], (last, status)
-                # A final status stays, whatever ends the referral afterwards (a withdrawal of consent included).
-                assert last not in FINAL_STATUSES or status == last, (last, status)
-            case.statuses_seen.append(status)
-
-    @invariant()
-    def event_logs_match_the_calls_carried_out(self):
-        events = list(
-            ReferralEvent.objects.filter(referral__in=[c.referral.pk for c in self.cases]).order_by("created_at", "pk")
-        )
-        for case in self.cases:
-            log = [e for e in events if e.referral_id == case.referral.pk]
-            assert [(e.kind, e.to_state) for e in log] == case.expected
-            assert all(e.police_visible == (e.kind in POLICE_VISIBLE_KINDS) for e in log)
-            state = None
-            for row in log:
-                # A transition leaves the state the previous one ended in; any other event records the state as is.
-                if row.from_state:
-                    assert row.from_state == state
-                if row.to_state:
-                    assert row.from_state or state is None or row.to_state == state
-                    state = row.to_state
-
-    @invariant()
-    def police_never_see_partner_data(self):
-        """Police selectors and pages carry no name, contact detail, circumstances, note, goal, consent or tier.
-
-        As in the co-response machine: the detail pages of the referrals that changed, full page and htmx partial
-        in turn, by the filer and the sergeant; the list every other step."""
-        for username in POLICE:
-            rows = list(referrals_for_police(user=self.personas[username]).values())
-            assert {c.referral.pk for c in self.cases} <= {row["id"] for row in rows}
-            self._assert_no_secret(repr(rows))
-        for index in self.dirty:
-            timeline = list(police_timeline(self.cases[index].referral).values())
-            assert all(row["police_visible"] for row in timeline)
-            self._assert_no_secret(repr(timeline))
-        self.checks += 1
-        for role, username in enumerate(POLICE):
-            pages = []  # (url, public ids it must show, the police status it must name, as htmx)
-            if self.checks == 1 or (self.checks + role) % 2 == 0:
-                public_ids = [c.referral.public_id for c in self.cases]
-                pages.append((reverse("referrals:mine"), public_ids, None, (self.checks + role) // 2 % 2 == 0))
-            for number, index in enumerate(sorted(self.dirty)):
-                case = self.cases[index]
-                url = reverse("referrals:police_detail", args=[case.referral.public_id])
-                status = PoliceStatus(case.police_status).label
-                pages.append((url, [case.referral.public_id], status, (number + self.checks + role) % 2 == 0))
-            for url, public_ids, status, htmx in pages:
-                response = self.clients[username].get(url, headers={"HX-Request": "true"} if htmx else {})
-                assert response.status_code == 200
-                page = response.content.decode()
-                assert ("<html" in page) is not htmx
-                assert all(public_id in page for public_id in public_ids)
-                assert status is None or status in page
-                self._assert_no_secret(page)
-        self.dirty.clear()
-
-    @invariant()
-    def notifications_carry_no_partner_data(self):
-        new = Notification.objects.filter(pk__gt=self.notifications_checked).order_by("pk")
-        for pk, text, url in new.values_list("pk", "text", "url"):
-            self._assert_no_secret(f"{text} {url}")
-            self.notifications_checked = pk
-
-    def _assert_no_secret(self, text: str) -> None:
-        labels = [*ServiceTier.labels, *DeclinedBy.labels, "Goals met", "Disengaged", "Aged out"]
-        leaked = [secret for secret in [*self.secrets, *labels] if secret in text]
-        assert leaked == []
-
 
 def test_random_casework_sequences_keep_the_invariants(personas, django_capture_on_commit_callbacks):
     personas = {
@@ -843,36 +755,7 @@ def test_random_casework_sequences_keep_the_invariants(personas, django_capture_
     }
     assert personas["youth.supervisor"].has_perm("referrals.override_consent")
     assert not personas[NO_OVERRIDE].has_perm("referrals.override_consent")
-    clients = {}
-    for username in POLICE:
-        clients[username] = Client()
-        clients[username].force_login(personas[username])
-    sent: list[tuple[list[str], dict]] = []
-    machine = type(
-        "Machine",
-        (CaseworkMachine,),
-        {
-            "personas": personas,
-            "clients": clients,
-            "capture": staticmethod(django_capture_on_commit_callbacks),
-            "sent": sent,
-        },
-    )
-
-    def record(groups, message):
-        sent.append((list(groups), dict(message)))
-
-    with mock.patch.object(hints, "_send", record):
-        run_state_machine_as_test(
-            machine,
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=50,
-                deadline=None,
-                database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-            ),
-        )
+    run_machine(CaseworkMachine, personas=personas, capture=django_capture_on_commit_callbacks, stateful_step_count=50)
 
 
 def test_the_authority_table_names_every_action_of_the_workflow():

@@ -14,14 +14,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from unittest import mock
 
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, event, settings
+from hypothesis import event
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, invariant, rule
 
 from accounts.models import Team
 from districts.models import District
@@ -32,7 +29,6 @@ from referrals import policy, services
 from referrals.errors import ReferralError, Refused
 from referrals.models import (
     ClinicalNote,
-    PoliceStatus,
     Referral,
     ReferralEvent,
     ReferralGroupObjectPermission,
@@ -40,7 +36,6 @@ from referrals.models import (
     Subject,
     Urgency,
 )
-from referrals.selectors import police_timeline, referrals_for_police
 from referrals.workflows.co_response import services as co_response
 from referrals.workflows.co_response.models import (
     ClinicalRecord,
@@ -51,6 +46,7 @@ from referrals.workflows.co_response.models import (
     Section12By,
     Section12Kind,
 )
+from tests.referrals.machines import ReferralMachine, run_machine, team_key
 
 # --- the expected tables ----------------------------------------------------------------------------------------
 
@@ -125,7 +121,6 @@ PARTNER_ONLY_KINDS = frozenset({"routed", "note", "disposition", "follow_up_adde
 
 PERSONAS = ["officer.b2", "officer.d4", "sergeant.b2", "clinician.b2", "clinician.c11", "clinician.supervisor"]
 PERSONAS.append("youth.e13")  # a partner of another organisation
-POLICE = ["officer.b2", "sergeant.b2"]
 POLICE_PERSONAS = ["officer.b2", "officer.d4", "sergeant.b2"]
 ASSIGNEE = "assignee"  # in START_PATHS: whoever accepted the request
 
@@ -218,19 +213,14 @@ class Case:
         return not all(self.follow_ups.values())
 
 
-def _team_key(team: Team) -> str:
-    return team.district.code if team.district_id else team.kind
+class CoResponseMachine(ReferralMachine):
+    """The test below runs it with ``run_machine`` (tests/referrals/machines.py), which also holds the invariants
+    every workflow's machine shares."""
 
-
-class CoResponseMachine(RuleBasedStateMachine):
-    """The test below subclasses it with ``personas`` (username → user), ``clients`` (signed-in test clients of
-    the police personas), ``capture`` (runs on_commit callbacks) and ``sent`` (every hint sent, as (groups,
-    message), filled by a patched ``notifications.hints._send``)."""
-
-    personas: dict
-    clients: dict[str, Client]
-    capture: object
-    sent: list[tuple[list[str], dict]]
+    status_rank = STATUS_RANK
+    final_statuses = FINAL_STATUSES
+    police_visible_kinds = POLICE_VISIBLE_KINDS
+    labels = list(Disposition.labels)
 
     # --- set-up -----------------------------------------------------------------------------------------------
 
@@ -261,8 +251,8 @@ class CoResponseMachine(RuleBasedStateMachine):
         self.team_groups = {}
         for team in Team.objects.filter(organisation=best).select_related("district", "group"):
             users = set(team.group.user_set.values_list("username", flat=True))
-            members[_team_key(team)] = users & set(PERSONAS)
-            self.team_groups[_team_key(team)] = team.group_id
+            members[team_key(team)] = users & set(PERSONAS)
+            self.team_groups[team_key(team)] = team.group_id
         assert members["B2"] == {"clinician.b2", "clinician.supervisor"}
         assert members["C11"] == {"clinician.c11", "clinician.supervisor"}
         return members
@@ -590,7 +580,7 @@ class CoResponseMachine(RuleBasedStateMachine):
             return
         previous = {"team": case.team, "holders": set(case.holders), "assignee": case.assignee}
         referral = Referral.objects.select_related("team__district").get(pk=case.referral.pk)
-        case.team = _team_key(referral.team)
+        case.team = team_key(referral.team)
         assert case.team in {"B2", "supervisors"}  # the B2 chain: its district team, then the supervisors
         case.holders.add(case.team)
         case.state = ESCALATED
@@ -612,128 +602,23 @@ class CoResponseMachine(RuleBasedStateMachine):
         ).select_related("group__team__district")
         holders: dict[int, set[str]] = {}
         for grant in view:
-            holders.setdefault(grant.content_object_id, set()).add(_team_key(grant.group.team))
+            holders.setdefault(grant.content_object_id, set()).add(team_key(grant.group.team))
         for case in self.cases:
             referral = referrals[case.referral.pk]
             assert referral.co_response.state == case.state
             assert referral.co_response.connected == case.connected
             assert (referral.assignee.username if referral.assignee else None) == case.assignee
-            assert _team_key(referral.team) == case.team
+            assert team_key(referral.team) == case.team
             assert holders.get(referral.pk, set()) == case.holders
             assert referral.police_status == case.police_status
             assert referral.phase == PHASE[case.state]
             assert referral.district_id == self.b2.pk  # the incident district never changes
 
-    @invariant()
-    def police_status_never_moves_backwards(self):
-        rows = Referral.objects.filter(pk__in=[c.referral.pk for c in self.cases])
-        statuses = dict(rows.values_list("pk", "police_status"))
-        for case in self.cases:
-            status = statuses[case.referral.pk]
-            if case.statuses_seen:
-                last = case.statuses_seen[-1]
-                assert STATUS_RANK[status] >= STATUS_RANK[last], (last, status)
-                # A final status stays, whatever ends the referral afterwards (a re-route included).
-                assert last not in FINAL_STATUSES or status == last, (last, status)
-            case.statuses_seen.append(status)
-
-    @invariant()
-    def event_logs_match_the_calls_carried_out(self):
-        events = list(
-            ReferralEvent.objects.filter(referral__in=[c.referral.pk for c in self.cases]).order_by("created_at", "pk")
-        )
-        for case in self.cases:
-            log = [e for e in events if e.referral_id == case.referral.pk]
-            assert [(e.kind, e.to_state) for e in log] == case.expected
-            assert all(e.police_visible == (e.kind in POLICE_VISIBLE_KINDS) for e in log)
-            state = None
-            for row in log:
-                # A transition leaves the state the previous one ended in; any other event records the state as is.
-                if row.from_state:
-                    assert row.from_state == state
-                if row.to_state:
-                    assert row.from_state or state is None or row.to_state == state
-                    state = row.to_state
-
-    @invariant()
-    def police_never_see_clinical_data(self):
-        """Police selectors and pages carry no name, circumstances, note text or disposition.
-
-        A detail page shows one request, so the detail pages of the requests that changed are enough; both roles
-        fetch them, one as the full page and one as the htmx partial, swapping every step. The list is the costly
-        page: both roles fetch it after filing, then each every other step, alternately full and partial."""
-        for username in POLICE:
-            rows = list(referrals_for_police(user=self.personas[username]).values())
-            assert {c.referral.pk for c in self.cases} <= {row["id"] for row in rows}
-            self._assert_no_secret(repr(rows))
-        for index in self.dirty:
-            timeline = list(police_timeline(self.cases[index].referral).values())
-            assert all(row["police_visible"] for row in timeline)
-            self._assert_no_secret(repr(timeline))
-        self.checks += 1
-        for role, username in enumerate(POLICE):
-            pages = []  # (url, public ids it must show, the police status it must name, as htmx)
-            if self.checks == 1 or (self.checks + role) % 2 == 0:
-                public_ids = [c.referral.public_id for c in self.cases]
-                pages.append((reverse("referrals:mine"), public_ids, None, (self.checks + role) // 2 % 2 == 0))
-            for number, index in enumerate(sorted(self.dirty)):
-                case = self.cases[index]
-                url = reverse("referrals:police_detail", args=[case.referral.public_id])
-                status = PoliceStatus(case.police_status).label
-                pages.append((url, [case.referral.public_id], status, (number + self.checks + role) % 2 == 0))
-            for url, public_ids, status, htmx in pages:
-                response = self.clients[username].get(url, headers={"HX-Request": "true"} if htmx else {})
-                assert response.status_code == 200
-                page = response.content.decode()
-                assert ("<html" in page) is not htmx
-                assert all(public_id in page for public_id in public_ids)
-                assert status is None or status in page
-                self._assert_no_secret(page)
-        self.dirty.clear()
-
-    @invariant()
-    def notifications_carry_no_clinical_data(self):
-        new = Notification.objects.filter(pk__gt=self.notifications_checked).order_by("pk")
-        for pk, text, url in new.values_list("pk", "text", "url"):
-            self._assert_no_secret(f"{text} {url}")
-            self.notifications_checked = pk
-
-    def _assert_no_secret(self, text: str) -> None:
-        leaked = [secret for secret in [*self.secrets, *Disposition.labels] if secret in text]
-        assert leaked == []
-
 
 def test_random_co_response_sequences_keep_the_invariants(personas, django_capture_on_commit_callbacks):
-    clients = {}
-    for username in POLICE:
-        clients[username] = Client()
-        clients[username].force_login(personas[username])
-    sent: list[tuple[list[str], dict]] = []
-    machine = type(
-        "Machine",
-        (CoResponseMachine,),
-        {
-            "personas": personas,
-            "clients": clients,
-            "capture": staticmethod(django_capture_on_commit_callbacks),
-            "sent": sent,
-        },
+    run_machine(
+        CoResponseMachine, personas=personas, capture=django_capture_on_commit_callbacks, stateful_step_count=25
     )
-
-    def record(groups, message):
-        sent.append((list(groups), dict(message)))
-
-    with mock.patch.object(hints, "_send", record):
-        run_state_machine_as_test(
-            machine,
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=25,
-                deadline=None,
-                database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-            ),
-        )
 
 
 def test_the_authority_table_names_every_action_of_the_workflow():
