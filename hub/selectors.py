@@ -116,7 +116,7 @@ def _deidentified(prefix: str = "") -> list:
 def agenda_for(meeting: Meeting) -> list[AgendaItem]:
     """A meeting's agenda in order, each situation with what the table hears of it (age band and gender of the
     persons, risk and protective factors, study flags, description) and nothing that names anyone.
-    Six queries, however long. Access to the meeting is ``get_meeting_for_user``'s."""
+    Five queries, however long. Access to the meeting is ``get_meeting_for_user``'s."""
     return list(
         AgendaItem.objects.filter(meeting=meeting)
         .select_related(*(f"situation__{name}" for name in LIST_RELATED))
