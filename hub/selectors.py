@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from hub import policy
@@ -18,6 +18,7 @@ from hub.models import (
     AffectedIdentity,
     AffectedPerson,
     AgendaItem,
+    Assignment,
     HubAccessLog,
     Meeting,
     RiskFactor,
@@ -208,3 +209,78 @@ def identity_for(user, situation: Situation, *, view: str = "", reason: str = ""
         user=user, situation=situation, scope=scope, view=view[:100], reason=(reason or "situation page")[:100]
     )
     return Identity(scope=scope, persons=persons)
+
+
+# --- pages ----------------------------------------------------------------------------------------------------
+
+
+def get_table_for_user(user, table_id: int) -> Table:
+    """A table the user coordinates, sits at, or (an officer) may propose to, else 404."""
+    table = tables_of(user).filter(pk=table_id).first()
+    if table is None:
+        raise Http404("No such table")
+    return table
+
+
+def sits_at(user, table: Table) -> bool:
+    """Coordinates the table or acts for one of its agencies: may read its meetings' de-identified agendas."""
+    return policy.is_coordinator(user, table) or policy.acting_agencies(user, table).exists()
+
+
+def table_situations(user, table: Table) -> list[Situation]:
+    """The situations of ``table`` the user may see, de-identified, with what a list row shows (five queries)."""
+    return list(
+        situations_visible_to(user)
+        .filter(table=table)
+        .prefetch_related(
+            Prefetch("persons", queryset=AffectedPerson.objects.select_related("age_band").order_by("position")),
+            Prefetch("risk_factors", queryset=RiskFactor.objects.select_related("category")),
+        )
+    )
+
+
+def situation_counts(user) -> dict[int, dict[str, int]]:
+    """For each table, how many situations the user may see in each state (one query)."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        situations_visible_to(user)
+        .order_by()
+        .values("table_id", "state")
+        .annotate(n=Count("pk"))
+        .values_list("table_id", "state", "n")
+    )
+    for table_id, state, n in rows:
+        counts.setdefault(table_id, {})[state] = n
+    return counts
+
+
+def upcoming_meetings(tables) -> dict[int, list[Meeting]]:
+    """Each table's meetings not yet closed, soonest first (one query)."""
+    found: dict[int, list[Meeting]] = {}
+    for meeting in Meeting.objects.filter(table__in=list(tables), closed_at__isnull=True).order_by("held_on", "pk"):
+        found.setdefault(meeting.table_id, []).append(meeting)
+    return found
+
+
+def overdue_door_knocks(user, now) -> list[Situation]:
+    """At the tables the user coordinates: door knocks escalated and still not logged, and those past due but not yet
+    swept. Oldest first, de-identified (two queries)."""
+    coordinated = policy.coordinated_organisation_ids(user)
+    if not coordinated:
+        return []
+    waiting = Q(escalated_at__isnull=False) | Q(door_knock_due_at__lte=now)
+    return list(
+        Situation.objects.filter(
+            waiting,
+            table__organisation_id__in=coordinated,
+            state__in=[S.ACCEPTED, S.INTERVENTION],
+            door_knock_done_at__isnull=True,
+        )
+        .select_related(*LIST_RELATED)
+        .prefetch_related(Prefetch("assignments", queryset=_assignments()))
+        .order_by("escalated_at", "door_knock_due_at", "pk")
+    )
+
+
+def _assignments():
+    return Assignment.objects.select_related("agency__organisation").order_by("-role", "pk")
