@@ -65,7 +65,13 @@ class ProposeForm(forms.Form):
     de-identified description) and who the persons are (name, date of birth, address: kept by the originating
     agency). ``idempotency_key`` makes a double submit one situation."""
 
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    idempotency_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "This form is out of date: open a new one.",
+            "required": "This form is out of date: open a new one.",
+        },
+    )
     agency = AgencyChoiceField(queryset=TableAgency.objects.none(), label="Proposed by", empty_label=None)
     referral = forms.ModelChoiceField(
         queryset=Referral.objects.none(),
