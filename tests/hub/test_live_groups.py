@@ -88,11 +88,13 @@ def test_a_members_socket_hears_its_tables_hint_and_a_clinicians_does_not(applic
     table_id = seed.table.pk
 
     async def scenario():
-        async with _connected(application, seed.users["school"]) as member:
-            async with _connected(application, seed.users["clinician"]) as clinician:
-                await sync_to_async(hints.hub_agenda_changed)(table_id=table_id, user_ids=(), sequence=5)
-                heard = await member.receive_json_from(timeout=5)
-                return heard, await clinician.receive_nothing(timeout=0.5)
+        async with (
+            _connected(application, seed.users["school"]) as member,
+            _connected(application, seed.users["clinician"]) as clinician,
+        ):
+            await sync_to_async(hints.hub_agenda_changed)(table_id=table_id, user_ids=(), sequence=5)
+            heard = await member.receive_json_from(timeout=5)
+            return heard, await clinician.receive_nothing(timeout=0.5)
 
     heard, clinician_heard_nothing = async_to_sync(scenario)()
     assert heard == {"topic": "hub-agenda", "ref": str(table_id), "seq": 5}
