@@ -30,12 +30,12 @@ def _meeting_for(user, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _index(request: HttpRequest, count: int) -> int:
+def _index(request: HttpRequest) -> int:
+    """The agenda position asked for (1-based); ``_context`` keeps it within the agenda."""
     try:
-        index = int(request.GET.get("item", "1"))
+        return int(request.GET.get("item", "1"))
     except ValueError:
-        index = 1
-    return min(max(index, 1), max(count, 1))
+        return 1
 
 
 def _context(request: HttpRequest, meeting: Meeting, index: int, bound: dict | None = None) -> dict:
@@ -90,7 +90,7 @@ def _render(request, meeting, index, *, status=200, bound=None) -> HttpResponse:
 @login_required
 def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
     found = _meeting_for(request.user, meeting_id)
-    return _render(request, found, _index(request, 10_000))
+    return _render(request, found, _index(request))
 
 
 def _back(meeting: Meeting, index: int) -> HttpResponse:
