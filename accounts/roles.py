@@ -47,8 +47,8 @@ ROLE_HOME_URL: dict[str, str] = {
     Role.CLINICAL_SUPERVISOR: "referrals:queue",
     Role.WORKER: "accounts:role_home",
     Role.WORKER_SUPERVISOR: "accounts:role_home",
-    Role.HUB_COORDINATOR: "accounts:role_home",
-    Role.HUB_MEMBER: "accounts:role_home",
+    Role.HUB_COORDINATOR: "hub:tables",
+    Role.HUB_MEMBER: "hub:tables",
     Role.ANALYST: "accounts:role_home",
     Role.ADMINISTRATOR: "admin:index",
 }

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "referrals",
     "referrals.workflows.co_response",
     "referrals.workflows.casework",
+    "hub",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("routing.urls")),
     path("", include("notifications.urls")),
+    path("", include("hub.urls")),
 ]
 
 if settings.BENCH_ENDPOINTS:

@@ -7,6 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
 from accounts.models import PARTNER_ROLES, SUPERVISOR_ROLES, Membership, Role
+from notifications import groups as extra
 from notifications.hints import district_group, organisation_group, team_group, user_group
 
 SIGNED_OUT = 4401
@@ -24,6 +25,8 @@ def _groups_for(user) -> list[str]:
         user=user, is_active=True, role=Role.POLICE_SUPERVISOR, districts__isnull=False
     ).values_list("districts", flat=True)
     groups += [district_group(pk) for pk in sorted(set(police_districts))]
+    # Groups of apps above this one (the Hub's tables), from the providers they registered.
+    groups += [group for group in extra.extra_groups(user) if group not in groups]
     return groups
 
 

@@ -2,8 +2,9 @@
 
 Groups: ``team-<group id>`` (a district queue), ``org-<organisation id>`` (a partner's supervisors),
 ``user-<user id>`` (one person's pages),
-``district-<district id>`` (police supervisors' district lists).
-Callers pass plain ids, so this app knows nothing of referrals.
+``district-<district id>`` (police supervisors' district lists),
+``hub-table-<table id>`` (a Hub table's agenda and situation pages).
+Callers pass plain ids, so this app knows nothing of referrals or Hub situations.
 Call these from ``transaction.on_commit``: a hint for a change that rolled back would send a page after nothing.
 """
 
@@ -36,6 +37,11 @@ def user_group(user_id: int) -> str:
 def district_group(district_id: int) -> str:
     """Police supervisors' district lists."""
     return f"district-{district_id}"
+
+
+def hub_table_group(table_id: int) -> str:
+    """A Hub table's pages (its agenda, its situations); also sent to each person's own group."""
+    return f"hub-table-{table_id}"
 
 
 def _send(groups: list[str], message: dict) -> None:
@@ -74,6 +80,18 @@ def referral_changed(
     groups += [user_group(u) for u in sorted(user_ids)]
     groups += [district_group(d) for d in sorted(district_ids)]
     _send(groups, {"type": "hint", "topic": "referrals", "ref": public_id, "seq": sequence})
+
+
+def hub_situation_changed(*, public_id: str, table_id: int, user_ids, sequence: int) -> None:
+    """Situation ``public_id`` changed: its table's pages and the people at the table fetch it again."""
+    groups = [hub_table_group(table_id)] + [user_group(u) for u in sorted(set(user_ids))]
+    _send(groups, {"type": "hint", "topic": "hub-situation", "ref": public_id, "seq": sequence})
+
+
+def hub_agenda_changed(*, table_id: int, user_ids, sequence: int) -> None:
+    """A meeting agenda of table ``table_id`` changed (an item added, a meeting opened or closed, attendance)."""
+    groups = [hub_table_group(table_id)] + [user_group(u) for u in sorted(set(user_ids))]
+    _send(groups, {"type": "hint", "topic": "hub-agenda", "ref": str(table_id), "seq": sequence})
 
 
 def session_ended(*, user_id: int) -> None:

@@ -1,8 +1,13 @@
-"""Demo data: Boston's partners, programs and one person per role. Run it again and it converges."""
+"""Demo data: Boston's partners, programs and one person per role. Run it again and it converges.
+
+Apps above referrals (the Hub) add their own demo with ``register_seeder`` from their ``AppConfig.ready``: this app
+never imports them. Their seeders run after the requests, in the same transaction, and must converge too.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
 
@@ -129,6 +134,15 @@ PERSONAS = [
 ]
 
 
+# name -> seeder(): the demo of an app above this one (``register_seeder``).
+_SEEDERS: dict[str, Callable[[], None]] = {}
+
+
+def register_seeder(name: str, seeder: Callable[[], None]) -> None:
+    """A higher app's demo, run by ``demo_seed(with_requests=True)`` after this app's (registering again replaces)."""
+    _SEEDERS[name] = seeder
+
+
 @transaction.atomic
 def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
     boston_load()
@@ -177,6 +191,8 @@ def demo_seed(*, password: str, with_requests: bool = True) -> list[Persona]:
     if with_requests:
         _demo_requests()
         casework_demo_referrals()
+        for seeder in _SEEDERS.values():
+            seeder()
     return PERSONAS
 
 

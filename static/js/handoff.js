@@ -197,6 +197,13 @@
     if (!section12) { block.querySelectorAll("select").forEach(function (select) { select.value = ""; }); }
   });
 
+  // A form sent back with its error (422 invalid, 409 not now) is swapped in like any answer, so the person sees
+  // why (htmx leaves 4xx answers out by default).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if (status === 422 || status === 409) { event.detail.shouldSwap = true; event.detail.isError = false; }
+  });
+
   // What cannot be undone asks first ("Cancel this request?").
   document.addEventListener("submit", function (event) {
     var question = event.target.dataset && event.target.dataset.confirm;

@@ -14,9 +14,9 @@ EXPECTED_HOME = {
     "clinician.supervisor": "/queue/",
     "youth.e13": "/accounts/me/",
     "youth.supervisor": "/accounts/me/",
-    "hub.coordinator": "/accounts/me/",
-    "agency.housing": "/accounts/me/",
-    "agency.school": "/accounts/me/",
+    "hub.coordinator": "/hub/",
+    "agency.housing": "/hub/",
+    "agency.school": "/hub/",
     "analyst": "/accounts/me/",
     "admin": "/admin/",
 }

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Organisation, Team
+from hub.models import Assignment, HubAccessLog, Meeting, Reveal, Situation, SituationEvent, Table, TableAgency
 from programs.models import Program
 
 
@@ -17,6 +18,13 @@ def counts() -> dict[str, int]:
         "programs": Program.objects.count(),
         "groups": Group.objects.count(),
         "teams": Team.objects.count(),
+        "hub tables": Table.objects.count(),
+        "hub agencies": TableAgency.objects.count(),
+        "hub meetings": Meeting.objects.count(),
+        "hub situations": Situation.objects.count(),
+        "hub assignments": Assignment.objects.count(),
+        "hub reveals": Reveal.objects.count(),
+        "hub events": SituationEvent.objects.count(),
     }
 
 
@@ -29,6 +37,35 @@ def test_seed_demo_run_twice_leaves_the_same_counts(settings):
     assert counts() == first
     assert first["users"] == 17
     assert first["programs"] == 6
+    assert first["hub tables"] == 2 and first["hub situations"] == 12
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_hub_personas_living_tables(settings, client):
+    """Two tables with a situation at every filter; agency.housing chosen on some, agency.school left out of some."""
+    settings.DEBUG = True
+    call_command("seed_demo")
+    states = set(Situation.objects.values_list("state", flat=True))
+    assert states == {"proposed", "on_agenda", "rejected", "accepted", "intervention", "concluded"}
+    assert Situation.objects.filter(escalated_at__isnull=False, door_knock_done_at__isnull=True).count() == 1
+    assert Situation.objects.filter(state="concluded", conclusion__isnull=False).count() == 2
+    assert Situation.objects.filter(state="accepted", reveals__isnull=False).exists()  # names revealed
+    planned = Situation.objects.get(state="intervention", door_knock_planned_for__isnull=False, table__reveal="present")
+    assert planned.assignments.filter(role="lead").count() == 1 and planned.assignments.count() == 3
+    chosen = Assignment.objects.values_list("situation_id", "agency__organisation__short_name")
+    decided = Situation.objects.filter(assignments__isnull=False).distinct().values_list("pk", flat=True)
+    assert any(org == "BHA" for _, org in chosen)
+    assert any((pk, "BPS") not in set(chosen) for pk in decided), (
+        "agency.school is left out of at least one chosen situation"
+    )
+    User = get_user_model()
+    for username in ("hub.coordinator", "agency.housing", "agency.school"):
+        client.force_login(User.objects.get(username=username))
+        response = client.get("/", follow=True)
+        assert response.redirect_chain[-1][0] == "/hub/"
+        html = response.content.decode()
+        assert "Boston Hub — B2/B3" in html and "Boston Hub — C11" in html, username
+    assert not HubAccessLog.objects.exists()  # seeding reads no identity
 
 
 @pytest.mark.django_db

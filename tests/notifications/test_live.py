@@ -215,6 +215,26 @@ def test_a_police_supervisor_socket_receives_the_hint_sent_to_its_district_and_a
     assert async_to_sync(scenario)() == (True, _hint(14), True)
 
 
+def test_a_socket_joins_the_groups_a_registered_provider_names_for_its_user(application, sign_in):
+    """A higher app (the Hub) names groups through notifications.groups; this app never imports it."""
+    from notifications import groups
+
+    clinician, _, cookie = sign_in("clinician.b2")
+    groups.register("test.extra", lambda user: ["extra-7"] if user.pk == clinician.pk else [])
+    try:
+
+        async def scenario():
+            async with _connected(application, cookie) as socket:
+                await sync_to_async(hints._send)(["extra-7"], {"type": "hint", "topic": "x", "ref": "7", "seq": 3})
+                heard = await socket.receive_json_from(timeout=5)
+                await sync_to_async(hints._send)(["extra-8"], {"type": "hint", "topic": "x", "ref": "8", "seq": 4})
+                return heard, await socket.receive_nothing(timeout=0.3)
+
+        assert async_to_sync(scenario)() == ({"topic": "x", "ref": "7", "seq": 3}, True)
+    finally:
+        groups.unregister("test.extra")
+
+
 def test_logout_closes_the_users_open_socket_with_4401(application, sign_in):
     _, client, cookie = sign_in("clinician.b2")
 
