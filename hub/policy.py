@@ -190,7 +190,12 @@ def _check(user, action: str, situation: Situation) -> tuple[type[Exception] | N
     rule = RULES.get(action)
     if rule is None:
         return Refused, "That cannot be done on a Hub situation."
-    if not rule.who & relations(user, situation):
+    found = relations(user, situation)
+    if action == "view" and situation.state == S.PROPOSED:
+        # Filter 1: until it is on an agenda a situation is its originating agency's and the coordinators' only, as
+        # ``hub.selectors.situations_visible_to`` lists it; the other agencies at the table see it from the agenda on.
+        found -= {"member"}
+    if not rule.who & found:
         return Refused, rule.refusal
     if rule.states is not None and situation.state not in rule.states:
         return ReferralError, f"A situation that is {situation.get_state_display().lower()} cannot be changed that way."
