@@ -20,6 +20,7 @@ from accounts.models import Organisation
 from districts.models import District
 from hub import services
 from hub.models import AgeBand, ConclusionCode, Gender, Meeting, RiskFactor, Sector, Situation, Table, TableAgency
+from hub.reference import reference_seed
 
 B2_TABLE = "Boston Hub — B2/B3"
 C11_TABLE = "Boston Hub — C11"
@@ -291,6 +292,8 @@ def _acting_user(agency_key: str, users: dict):
 
 def hub_demo() -> None:
     """Seed (or bring up to date) the two demo tables and their situations."""
+    if not Sector.objects.exists():
+        reference_seed()  # the migration seeds it; a flushed database (the browser tests) no longer has it
     User = get_user_model()
     users = {
         u.username: u

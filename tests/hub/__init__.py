@@ -19,6 +19,7 @@ from accounts.services import membership_create
 from districts.models import District
 from hub import services
 from hub.models import AgeBand, Gender, Meeting, RiskFactor, Sector, Situation, Table, TableAgency
+from hub.reference import reference_seed
 
 NAME = "Jordan Example"
 DOB = date(2008, 5, 17)
@@ -106,6 +107,8 @@ class HubSeed:
 
 
 def build_hub_seed(personas, *, reveal: str = Table.Reveal.PRESENT, outcome_checks: bool = True) -> HubSeed:
+    if not Sector.objects.exists():
+        reference_seed()  # a transactional test (the browser tests) ended with a flush of what the migration seeded
     User = get_user_model()
     organisations = {o.short_name: o for o in Organisation.objects.all()}
     health_user, _ = User.objects.get_or_create(username="agency.health", defaults={"first_name": "Kim"})
