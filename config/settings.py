@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "guardian",
+    "axes",
     "huey.contrib.djhuey",
     "django_htmx",
     "template_partials",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into accounts.lockout's response
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -134,6 +136,9 @@ HUEY["consumer"] = {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "threa
 
 # --- Auth -----------------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked. Standalone (no get_user), so sessions
+    # and the test client's force_login keep using ModelBackend.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -148,6 +153,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)  # one shift
+
+# Lockout (CJIS AC-7, django-axes; accounts/lockout.py says why per username): 5 failed sign-ins within 15 minutes
+# lock the username until an administrator releases it (no cool-off); a success clears the count.
+AXES_FAILURE_LIMIT = 5
+HANDOFF_LOCKOUT_WINDOW_MINUTES = env_int("LOCKOUT_WINDOW_MINUTES", 15)
+AXES_COOLOFF_TIME = None
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts refused while locked are audited, not counted
+AXES_HANDLER = "accounts.lockout.HandoffAxesHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.audit.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # accounts.SecurityEvent is the audit log (append-only; axes' AccessLog is not)
+AXES_ENABLE_ADMIN = False  # accounts.admin registers the attempts with an audited release
 
 # --- Security headers -----------------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
