@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from accounts.audit import security_event_record
 from accounts.lockout import lockout_release
 from accounts.models import Membership, Organisation, SecurityEvent
 from accounts.services import membership_sync_groups
@@ -61,6 +62,19 @@ def _release(modeladmin, request, usernames) -> None:
 class HandoffUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     actions = ["release_lockout"]
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # saved: the admin redirects to the user
+            user = self.get_object(request, id)
+            security_event_record(
+                kind=SecurityEvent.Kind.PASSWORD_CHANGED,
+                request=request,
+                user=user,
+                actor=request.user,
+                detail="set by an administrator",
+            )
+        return response
 
     @admin.action(description="Release the sign-in lockout of the selected people", permissions=["change"])
     def release_lockout(self, request, queryset):
