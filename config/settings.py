@@ -132,6 +132,8 @@ else:
 # production, so rotating SECRET_KEY does not make every earlier referral unmatched; empty falls back to SECRET_KEY.
 HANDOFF_MATCH_KEY = env_str("HANDOFF_MATCH_KEY")
 HINT_RELAY_URL = "" if REDIS_URL else env_str("HINT_RELAY_URL")
+# A relayed hint older (or further in the future) than this is refused, and each is accepted once (a replay fails).
+HINT_RELAY_WINDOW_SECONDS = env_int("HINT_RELAY_WINDOW_SECONDS", 60)
 HUEY["consumer"] = {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread", "periodic": True}
 
 # --- Auth -----------------------------------------------------------------------------------------------------
@@ -189,7 +191,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+# HTTPS only wherever cookies are secure (production; `make demo` and `make bench` set SECURE_COOKIES=0 over http).
+# HSTS preload asks browsers to hard-code HTTPS for the whole domain, which is slow to undo: a deployment whose
+# domain cannot promise that sets SECURE_HSTS_PRELOAD=0 (and check --deploy then says so).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_COOKIES)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe may speak plain http on the inside
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60 if SECURE_COOKIES else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_COOKIES)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_COOKIES)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -223,7 +232,21 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True  # no collectstatic step for the demo or the tests
 
 # --- Email and logging ----------------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", CONSOLE_EMAIL_BACKEND if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+if not DEBUG and EMAIL_BACKEND == CONSOLE_EMAIL_BACKEND and not env_bool("ALLOW_CONSOLE_EMAIL", False):
+    # The console backend writes every email, password reset links included, into the log.
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND is the console backend with DEBUG off: emails would be written to the log. "
+        "Use an SMTP backend (EMAIL_HOST...), or set ALLOW_CONSOLE_EMAIL=1 for a test setup."
+    )
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "handoff@localhost")
 SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL")  # off unless set: POST {"to", "text", "idempotency_key"}
 # Seconds allowed to each network operation of an email or text message send; a delivery worker's claim on the
@@ -234,11 +257,15 @@ if OUTBOX_SEND_TIMEOUT < 1:
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)  # /bench/bare for `make bench` only
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Error reports (500 pages with DEBUG on, admin emails) hide every POST value and any setting that can hold a
+# credential, such as a DATABASE_URL with its password (config/redaction.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.redaction.HandoffExceptionReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "config.redaction.RedactSensitiveFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request bodies and template contexts can carry identifying details: never log them.
