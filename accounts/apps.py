@@ -24,3 +24,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_role_groups, sender=self, dispatch_uid="accounts.role_groups_sync")
+        # The security audit log listens to auth's own extension points (and axes' lockout signal): sign-ins happen
+        # in django.contrib.auth's views and the admin's, which call no Handoff service.
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from accounts import audit
+
+        user_logged_in.connect(audit.on_user_logged_in, dispatch_uid="accounts.audit.logged_in")
+        user_logged_out.connect(audit.on_user_logged_out, dispatch_uid="accounts.audit.logged_out")
+        user_login_failed.connect(audit.on_user_login_failed, dispatch_uid="accounts.audit.login_failed")
+        user_locked_out.connect(audit.on_user_locked_out, dispatch_uid="accounts.audit.locked_out")

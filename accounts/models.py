@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.validators import RegexValidator
 from django.db import models
 
+from accounts.append_only import AppendOnlyModel
 from districts.models import District, Unit
 
 
@@ -141,3 +142,39 @@ class Team(models.Model):
         if self.kind == self.Kind.UNIT:
             return f"{self.organisation} {self.unit.code}"
         return f"{self.organisation} {self.get_kind_display().lower()}"
+
+
+class SecurityEvent(AppendOnlyModel):
+    """Who signed in, failed to, signed out, was locked out or released, or changed a password: one row each.
+
+    ``detail`` is a few plain words; no password, token or secret is ever written here (accounts.audit builds the
+    rows and takes no credentials).
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN_SUCCEEDED = "login_succeeded", "Signed in"
+        LOGIN_FAILED = "login_failed", "Sign-in failed"
+        LOGGED_OUT = "logged_out", "Signed out"
+        LOCKED_OUT = "locked_out", "Locked out after repeated failed sign-ins"
+        LOCKOUT_RELEASED = "lockout_released", "Lockout released by an administrator"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET = "password_reset", "Password reset by email link"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # The account concerned (for a release or an administrator's password change: the one released or changed).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    # Who did it, when not the account holder (an administrator releasing a lockout).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    username = models.CharField(max_length=150, blank=True, help_text="The username given, whether or not it exists.")
+    ip_address = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    detail = models.CharField(max_length=200, blank=True, help_text="Plain words; never a password or a secret.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["username", "at"], name="security_event_username")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"

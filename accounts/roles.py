@@ -36,7 +36,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + ["notifications.view_outboxmessage", "notifications.change_outboxmessage"]
     + ["routing.add_route", "routing.change_route", "routing.delete_route", "routing.view_route"]
     + ["routing.add_routestep", "routing.change_routestep", "routing.delete_routestep", "routing.view_routestep"]
-    + ["routing.view_shift"],
+    + ["routing.view_shift"]
+    + ["accounts.view_securityevent", "axes.view_accessattempt", "axes.delete_accessattempt"],
 }
 
 # URL names only (no imports): an app higher up the dependency chain owns each page.

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "guardian",
+    "axes",
     "huey.contrib.djhuey",
     "django_htmx",
     "template_partials",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into accounts.lockout's response
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,10 +133,15 @@ else:
 # production, so rotating SECRET_KEY does not make every earlier referral unmatched; empty falls back to SECRET_KEY.
 HANDOFF_MATCH_KEY = env_str("HANDOFF_MATCH_KEY")
 HINT_RELAY_URL = "" if REDIS_URL else env_str("HINT_RELAY_URL")
+# A relayed hint older (or further in the future) than this is refused, and each is accepted once (a replay fails).
+HINT_RELAY_WINDOW_SECONDS = env_int("HINT_RELAY_WINDOW_SECONDS", 60)
 HUEY["consumer"] = {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread", "periodic": True}
 
 # --- Auth -----------------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked. Standalone (no get_user), so sessions
+    # and the test client's force_login keep using ModelBackend.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -144,11 +151,33 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    # Django's common-passwords list and more, shipped with Handoff (no network call): accounts/passwords.py
+    {"NAME": "accounts.passwords.BreachedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset by an emailed link: off unless an administrator turns it on (its pages answer 404 while off).
+# Off by default because the email account then becomes a second way into health data.
+PASSWORD_RESET_BY_EMAIL = env_bool("PASSWORD_RESET_BY_EMAIL", False)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)  # one shift
+
+# Lockout (CJIS AC-7, django-axes; accounts/lockout.py says why per username): 5 failed sign-ins within 15 minutes
+# lock the username until an administrator releases it (no cool-off); a success clears the count.
+AXES_FAILURE_LIMIT = 5
+HANDOFF_LOCKOUT_WINDOW_MINUTES = env_int("LOCKOUT_WINDOW_MINUTES", 15)
+AXES_COOLOFF_TIME = None
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts refused while locked are audited, not counted
+AXES_HANDLER = "accounts.lockout.HandoffAxesHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.audit.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # accounts.SecurityEvent is the audit log (append-only; axes' AccessLog is not)
+AXES_ENABLE_ADMIN = False  # accounts.admin registers the attempts with an audited release
+AXES_VERBOSE = False  # no start-up banner; its log lines name only the username (cleansed) and path
+# axes.W006 asks for the address among the lockout parameters; Handoff locks per username on purpose (stations
+# share one NAT address: accounts/lockout.py).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Security headers -----------------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
@@ -163,7 +192,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+# HTTPS only wherever cookies are secure (production; `make demo` and `make bench` set SECURE_COOKIES=0 over http).
+# HSTS preload asks browsers to hard-code HTTPS for the whole domain, which is slow to undo: a deployment whose
+# domain cannot promise that sets SECURE_HSTS_PRELOAD=0 (and check --deploy then says so).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_COOKIES)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe may speak plain http on the inside
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60 if SECURE_COOKIES else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_COOKIES)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_COOKIES)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -197,7 +233,21 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True  # no collectstatic step for the demo or the tests
 
 # --- Email and logging ----------------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", CONSOLE_EMAIL_BACKEND if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+if not DEBUG and EMAIL_BACKEND == CONSOLE_EMAIL_BACKEND and not env_bool("ALLOW_CONSOLE_EMAIL", False):
+    # The console backend writes every email, password reset links included, into the log.
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND is the console backend with DEBUG off: emails would be written to the log. "
+        "Use an SMTP backend (EMAIL_HOST...), or set ALLOW_CONSOLE_EMAIL=1 for a test setup."
+    )
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "handoff@localhost")
 SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL")  # off unless set: POST {"to", "text", "idempotency_key"}
 # Seconds allowed to each network operation of an email or text message send; a delivery worker's claim on the
@@ -208,11 +258,15 @@ if OUTBOX_SEND_TIMEOUT < 1:
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)  # /bench/bare for `make bench` only
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Error reports (500 pages with DEBUG on, admin emails) hide every POST value and any setting that can hold a
+# credential, such as a DATABASE_URL with its password (config/redaction.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.redaction.HandoffExceptionReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "config.redaction.RedactSensitiveFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request bodies and template contexts can carry identifying details: never log them.
@@ -222,4 +276,6 @@ LOGGING = {
 }
 
 # --- Handoff --------------------------------------------------------------------------------------------------
-DEMO_PASSWORD = env_str("DEMO_PASSWORD", "handoff-demo-2026")
+# Long and random-looking so it passes the password validators (seed_demo refuses one that does not); it is
+# printed in the README, so seed_demo refuses to run with DEBUG off unless forced.
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "quiet-harbor-lantern-2718")

@@ -98,3 +98,16 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class RelayNonce(models.Model):
+    """A relayed hint's one-time number, kept while its timestamp is inside the window: the same post twice fails.
+
+    Old rows are pruned as new ones arrive (notifications.relay).
+    """
+
+    nonce = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.nonce

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts.append_only import AppendOnlyModel
 from accounts.models import Team
 from districts.models import District
 from programs.models import Program, Workflow
@@ -319,31 +320,6 @@ class Consent(models.Model):
 
 
 # --- append-only logs -----------------------------------------------------------------------------------------
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError(f"{self.model.__name__} rows are append-only")
-
-    def delete(self):
-        raise PermissionError(f"{self.model.__name__} rows are append-only")
-
-
-class AppendOnlyModel(models.Model):
-    """Rows are written once. On PostgreSQL a trigger refuses UPDATE and DELETE too (migration 0002)."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(f"{type(self).__name__} rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(f"{type(self).__name__} rows are append-only")
 
 
 class ReferralEvent(AppendOnlyModel):

@@ -11,6 +11,9 @@ PASSWORD = "persona-password-1"
 def pytest_configure(config):
     # Hashing thirteen demo passwords with PBKDF2 would cost seconds per test; the hasher is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The tests run with DEBUG off, so production's HTTPS redirect is on; the test client and the browser tests'
+    # live server speak plain http. tests/config/test_deploy.py checks the production values in a subprocess.
+    settings.SECURE_SSL_REDIRECT = False
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = True  # tasks run in-line, after commit, in the test's own process

@@ -35,7 +35,12 @@ def backwards(apps, schema_editor):
         return
     for table in TABLES:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-    schema_editor.execute("DROP FUNCTION IF EXISTS handoff_append_only()")
+    # accounts' security log uses the same function (accounts 0006): drop it only once no trigger calls it.
+    schema_editor.execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON t.tgfoid = p.oid "
+        "WHERE p.proname = 'handoff_append_only') THEN DROP FUNCTION IF EXISTS handoff_append_only(); END IF; END $$;",
+        params=None,
+    )
 
 
 class Migration(migrations.Migration):

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.models import Program
@@ -82,6 +83,7 @@ def _choose_program(request: HttpRequest, *, home) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
+@sensitive_post_parameters()  # the subject's identifying details
 @police_required
 @require_http_methods(["GET", "POST"])
 def new_request(request: HttpRequest) -> HttpResponse:
@@ -187,6 +189,7 @@ def cancel(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("referrals:police_detail", public_id=referral.public_id)
 
 
+@sensitive_post_parameters()
 @police_required
 @require_POST
 def add_information(request: HttpRequest, public_id: str) -> HttpResponse:

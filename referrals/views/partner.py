@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from referrals import policy, services, workflows
@@ -90,6 +91,7 @@ def case(request: HttpRequest, public_id: str) -> HttpResponse:
     return _render_case(request, referral, reason="live refresh" if request.htmx else "case page")
 
 
+@sensitive_post_parameters()  # notes, dispositions, the subject's details
 @partner_required
 @require_POST
 def case_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -207,7 +208,7 @@ def _relay_post(body: bytes, signature: str):
 
 
 def test_hint_relay_passes_a_correctly_signed_hint_to_every_group_with_204(db, layer):
-    body = json.dumps({"groups": ["team-1", "user-2"], "message": HINT}).encode()
+    body = relay.envelope(["team-1", "user-2"], HINT)
 
     response = _relay_post(body, relay.signature(body))
 
@@ -216,8 +217,8 @@ def test_hint_relay_passes_a_correctly_signed_hint_to_every_group_with_204(db, l
 
 
 def test_hint_relay_refuses_a_bad_signature_with_403(db, layer):
-    body = json.dumps({"groups": ["team-1"], "message": HINT}).encode()
-    tampered = json.dumps({"groups": ["team-9"], "message": HINT}).encode()
+    body = relay.envelope(["team-1"], HINT)
+    tampered = body.replace(b"team-1", b"team-9")
 
     response = _relay_post(tampered, relay.signature(body))
 
@@ -226,7 +227,7 @@ def test_hint_relay_refuses_a_bad_signature_with_403(db, layer):
 
 
 def test_hint_relay_refuses_a_signed_message_that_is_not_a_hint_with_403(db, layer):
-    body = json.dumps({"groups": ["team-1"], "message": {"type": "websocket.send", "text": "hello"}}).encode()
+    body = relay.envelope(["team-1"], {"type": "websocket.send", "text": "hello"})
 
     response = _relay_post(body, relay.signature(body))
 
@@ -236,9 +237,49 @@ def test_hint_relay_refuses_a_signed_message_that_is_not_a_hint_with_403(db, lay
 
 def test_hint_relay_is_not_found_when_redis_carries_the_hints(db, layer, settings):
     settings.REDIS_URL = "redis://127.0.0.1:6379/10"
-    body = json.dumps({"groups": ["team-1"], "message": HINT}).encode()
+    body = relay.envelope(["team-1"], HINT)
 
     response = _relay_post(body, relay.signature(body))
 
     assert response.status_code == 404
     assert layer.sent == []
+
+
+def test_hint_relay_refuses_a_replayed_post_and_accepts_a_fresh_one(db, layer):
+    body = relay.envelope(["team-1"], HINT)
+    assert _relay_post(body, relay.signature(body)).status_code == 204
+
+    replay = _relay_post(body, relay.signature(body))
+
+    assert replay.status_code == 403
+    fresh = relay.envelope(["team-1"], HINT)
+    assert _relay_post(fresh, relay.signature(fresh)).status_code == 204
+    assert layer.sent == [("team-1", HINT), ("team-1", HINT)]
+
+
+@pytest.mark.parametrize("age", [-3600, 61, 3600])
+def test_hint_relay_refuses_a_correctly_signed_post_outside_the_time_window(db, layer, age):
+    body = relay.envelope(["team-1"], HINT, now=time.time() - age)
+
+    assert _relay_post(body, relay.signature(body)).status_code == 403
+    assert layer.sent == []
+
+
+def test_hint_relay_refuses_a_signed_post_without_a_timestamp_or_number(db, layer):
+    body = json.dumps({"groups": ["team-1"], "message": HINT}).encode()  # the format before replay protection
+
+    assert _relay_post(body, relay.signature(body)).status_code == 403
+    assert layer.sent == []
+
+
+def test_hint_relay_forgets_numbers_once_their_window_has_passed(db, layer, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.models import RelayNonce
+
+    RelayNonce.objects.create(nonce="a" * 32, received_at=timezone.now() - timedelta(hours=1))
+    body = relay.envelope(["team-1"], HINT)
+    assert _relay_post(body, relay.signature(body)).status_code == 204
+    assert list(RelayNonce.objects.values_list("nonce", flat=True)) == [json.loads(body)["nonce"]]

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Role
@@ -17,6 +19,10 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("DEBUG is off: seed_demo creates logins with a known password. Use --force to run.")
         password = settings.DEMO_PASSWORD
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise CommandError(f"DEMO_PASSWORD is refused by the password rules: {' '.join(exc.messages)}") from None
         personas = demo_seed(password=password)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"Password for every demo login: {password}\n")
