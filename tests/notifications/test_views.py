@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.test.client import MULTIPART_CONTENT
 
 from notifications import relay, views
 from notifications.models import Contact, DeliveryPreference, Kind, Notification
@@ -231,6 +232,17 @@ def test_hint_relay_refuses_a_signed_message_that_is_not_a_hint_with_403(db, lay
     response = _relay_post(body, relay.signature(body))
 
     assert response.status_code == 403
+    assert layer.sent == []
+
+
+@pytest.mark.parametrize("content_type", [MULTIPART_CONTENT, "application/x-www-form-urlencoded", "text/plain"])
+def test_hint_relay_refuses_a_body_that_is_not_json_with_415_not_500(db, layer, content_type):
+    client = Client(raise_request_exception=False)
+    data = {"groups": "team-1"} if content_type == MULTIPART_CONTENT else "groups=team-1"
+
+    response = client.post("/internal/hints", data, content_type=content_type, headers={"X-Handoff-Signature": "0"})
+
+    assert response.status_code == 415
     assert layer.sent == []
 
 
