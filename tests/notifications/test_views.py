@@ -246,6 +246,16 @@ def test_hint_relay_refuses_a_body_that_is_not_json_with_415_not_500(db, layer, 
     assert layer.sent == []
 
 
+@pytest.mark.parametrize("group", ["", "team 1", "é", "x" * 100])
+def test_hint_relay_refuses_a_signed_group_name_the_channel_layer_cannot_take_with_403_not_500(db, layer, group):
+    body = json.dumps({"groups": [group], "message": HINT}).encode()
+
+    response = _relay_post(body, relay.signature(body))
+
+    assert response.status_code == 403
+    assert layer.sent == []
+
+
 def test_hint_relay_is_not_found_when_redis_carries_the_hints(db, layer, settings):
     settings.REDIS_URL = "redis://127.0.0.1:6379/10"
     body = json.dumps({"groups": ["team-1"], "message": HINT}).encode()
