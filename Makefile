@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install demo test lint fmt bench clean
+.PHONY: install demo test fuzz lint fmt bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ test: export DEBUG := 0
 test: install lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# The hypothesis fuzz of every form and JSON endpoint (tests/security/test_fuzz.py) at full size: 107,000 requests
+# where `make test` asks ~3,000; FUZZ_EXAMPLES sets the total. Spread over both cores, one test per worker at a time.
+fuzz: export SECRET_KEY ?= handoff-tests-only-not-secret
+fuzz: export DEBUG := 0
+fuzz: export FUZZ_EXAMPLES ?= 107000
+fuzz: install
+	$(PY) -m pytest tests/security/test_fuzz.py -n 2 --dist load
 
 # Production settings on loopback, 1,000 and 100,000 referrals; writes bench/results.json and bench/RESULTS.md.
 # PostgreSQL + Redis when DATABASE_URL and REDIS_URL are set (it creates its own handoff_bench database).

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
 import urllib.request
@@ -30,6 +31,9 @@ from notifications.models import RelayNonce
 log = logging.getLogger(__name__)
 
 ALLOWED_TYPES = {"hint", "session.end"}
+# The channel layer's own rule for a group name (channels.layers.BaseChannelLayer.valid_group_name): anything else
+# makes group_send raise, a 500 for the relay.
+GROUP_NAME = re.compile(r"[a-zA-Z0-9\-_.]{1,99}", re.ASCII)
 
 
 def signature(body: bytes) -> str:
@@ -67,7 +71,7 @@ def parse(body: bytes, given_signature: str) -> tuple[list[str], dict] | None:
         return None
     if not isinstance(nonce, str) or not 16 <= len(nonce) <= 64:
         return None
-    if not isinstance(groups, list) or not all(isinstance(g, str) and len(g) < 100 for g in groups):
+    if not isinstance(groups, list) or not all(isinstance(g, str) and GROUP_NAME.fullmatch(g) for g in groups):
         return None
     if not isinstance(message, dict) or message.get("type") not in ALLOWED_TYPES:
         return None

@@ -94,6 +94,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
 def hint_relay(request: HttpRequest) -> HttpResponse:
     if settings.REDIS_URL:
         raise Http404("The relay is only for the embedded setup; with Redis the channel layer carries hints.")
+    if request.content_type != "application/json":
+        # A form post's body has been read as a stream already (by the middleware that looks for NUL bytes), so
+        # request.body would raise: refuse it before touching the body. relay.post always sends JSON.
+        return HttpResponse("The relay takes signed JSON.", status=415, content_type="text/plain")
     parsed = relay.parse(request.body, request.headers.get("X-Handoff-Signature", ""))
     if parsed is None:
         return HttpResponseForbidden("bad signature or message")

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.test import Client
+from django.test.client import MULTIPART_CONTENT
 
 from notifications import relay, views
 from notifications.models import Contact, DeliveryPreference, Kind, Notification
@@ -228,6 +229,27 @@ def test_hint_relay_refuses_a_bad_signature_with_403(db, layer):
 
 def test_hint_relay_refuses_a_signed_message_that_is_not_a_hint_with_403(db, layer):
     body = relay.envelope(["team-1"], {"type": "websocket.send", "text": "hello"})
+
+    response = _relay_post(body, relay.signature(body))
+
+    assert response.status_code == 403
+    assert layer.sent == []
+
+
+@pytest.mark.parametrize("content_type", [MULTIPART_CONTENT, "application/x-www-form-urlencoded", "text/plain"])
+def test_hint_relay_refuses_a_body_that_is_not_json_with_415_not_500(db, layer, content_type):
+    client = Client(raise_request_exception=False)
+    data = {"groups": "team-1"} if content_type == MULTIPART_CONTENT else "groups=team-1"
+
+    response = client.post("/internal/hints", data, content_type=content_type, headers={"X-Handoff-Signature": "0"})
+
+    assert response.status_code == 415
+    assert layer.sent == []
+
+
+@pytest.mark.parametrize("group", ["", "team 1", "é", "x" * 100])
+def test_hint_relay_refuses_a_signed_group_name_the_channel_layer_cannot_take_with_403_not_500(db, layer, group):
+    body = json.dumps({"groups": [group], "message": HINT}).encode()
 
     response = _relay_post(body, relay.signature(body))
 

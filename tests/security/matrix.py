@@ -1,0 +1,216 @@
+"""The expected answer of every route to every persona: the permission matrix, written out.
+
+Read a route's entry as: ``get`` and ``post`` give the answer for the persona's *own* object (a referral it may
+reach, its own notification, its organisation's shift); where the route names an object, ``missing`` gives the
+answer for an object that does not exist, and the test holds every *foreign* object (another district's referral,
+another partner's, another person's notification) to that same answer, with nothing changed.
+
+A row starts from a default and lists what differs, by persona class (engine.PERSONA_CLASSES: anonymous, police,
+clinical, casework, hub, analyst, admin) or by username. Answers: "200", "403", "404", "405", "422"; "302>login"
+(to the sign-in page), "302>admin_login", "302>admin" (the admin's index); "302" another redirect (the page after
+a write). "anonymous" covers the inactive account too: its session is no session.
+
+A new route fails test_every_route_has_an_entry until it has an entry here (hub/: add a HUB group below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from tests.security.engine import CLASS_OF, PERSONAS
+
+LOGIN = "302>login"
+ADMIN_LOGIN = "302>admin_login"
+SUPERVISORS = ("clinician.supervisor", "youth.supervisor", "trauma.supervisor")
+
+
+def row(default: str, **by_class: str) -> dict[str, str]:
+    """Every persona's answer: ``default``, then per class (``police="200"``). Persona exceptions: ``| {...}``."""
+    unknown = set(by_class) - set(CLASS_OF.values())
+    assert not unknown, f"no such persona class: {unknown}"
+    return {username: by_class.get(CLASS_OF[username], default) for username in PERSONAS}
+
+
+def only(answer: str, usernames, base: dict[str, str]) -> dict[str, str]:
+    """``base`` with ``answer`` for the named personas."""
+    return base | dict.fromkeys(usernames, answer)
+
+
+@dataclass(frozen=True)
+class Expect:
+    get: dict[str, str]
+    post: dict[str, str]
+    get_missing: dict[str, str] = field(default_factory=dict)  # default: as `get`
+    post_missing: dict[str, str] = field(default_factory=dict)  # default: as `post`
+
+
+def everyone(get: str, post: str) -> Expect:
+    return Expect(get=row(get), post=row(post))
+
+
+def signed_in(get: str, post: str) -> Expect:
+    """Any signed-in persona (login_required and nothing more)."""
+    return Expect(get=row(get, anonymous=LOGIN), post=row(post, anonymous=LOGIN))
+
+
+# --- config, accounts and django.contrib.auth's pages ---------------------------------------------------------------
+ACCOUNTS = {
+    # Home sends each role to its page; the superuser (no membership) to the admin.
+    "home": Expect(
+        get=row("302", anonymous=LOGIN, admin="302>admin"), post=row("302", anonymous=LOGIN, admin="302>admin")
+    ),
+    "healthz": everyone("200", "405"),  # open to load balancers, says nothing but "ok"
+    "login": everyone("200", "200"),  # the POST here has no credentials: the form again
+    "logout": everyone("405", LOGIN),
+    "password_change": signed_in("200", "200"),
+    "password_change_done": signed_in("200", "405"),
+    "password_reset": everyone("200", "200"),
+    "password_reset_done": everyone("200", "405"),
+    "password_reset_confirm": everyone("200", "200"),  # a made-up token: "the link was invalid"
+    "password_reset_complete": everyone("200", "405"),
+    "accounts:role_home": signed_in("200", "200"),
+}
+
+# --- referrals: the officer's side (police only) and the partner's side (partner staff only) ------------------------
+POLICE_ONLY = row("403", anonymous=LOGIN, police="200")
+PARTNER_ONLY = row("403", anonymous=LOGIN, clinical="200", casework="200")
+REFERRALS = {
+    "referrals:mine": Expect(get=POLICE_ONLY, post=POLICE_ONLY),
+    "referrals:new": Expect(get=POLICE_ONLY, post=POLICE_ONLY),  # the POST without a program: the chooser again
+    "referrals:police_detail": Expect(
+        get=POLICE_ONLY,
+        post=POLICE_ONLY,
+        get_missing=row("403", anonymous=LOGIN, police="404"),
+        post_missing=row("403", anonymous=LOGIN, police="404"),
+    ),
+    # Only the filer cancels; the district's sergeant reads it but may not.
+    "referrals:cancel": Expect(
+        get=row("403", anonymous=LOGIN, police="405"),
+        post=only("403", ["sergeant.b2"], row("403", anonymous=LOGIN, police="302")),
+        get_missing=row("403", anonymous=LOGIN, police="405"),
+        post_missing=row("403", anonymous=LOGIN, police="404"),
+    ),
+    "referrals:add_information": Expect(
+        get=row("403", anonymous=LOGIN, police="405"),
+        post=only("403", ["sergeant.b2"], row("403", anonymous=LOGIN, police="302")),
+        get_missing=row("403", anonymous=LOGIN, police="405"),
+        post_missing=row("403", anonymous=LOGIN, police="404"),
+    ),
+    "referrals:queue": Expect(get=PARTNER_ONLY, post=PARTNER_ONLY),
+    "referrals:overdue": Expect(
+        get=only("200", SUPERVISORS, row("403", anonymous=LOGIN)),
+        post=only("200", SUPERVISORS, row("403", anonymous=LOGIN)),
+    ),
+    "referrals:case": Expect(
+        get=PARTNER_ONLY,
+        post=PARTNER_ONLY,
+        get_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
+        post_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
+    ),
+    # Accept (co-response) or assign (casework): the team holding the referral, or the partner's supervisor.
+    "referrals:case_action": Expect(
+        get=row("403", anonymous=LOGIN, clinical="405", casework="405"),
+        post=row("403", anonymous=LOGIN, clinical="302", casework="302"),
+        get_missing=row("403", anonymous=LOGIN, clinical="405", casework="405"),
+        post_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
+    ),
+}
+
+# --- routing: rosters are kept by the partners' supervisors ----------------------------------------------------------
+SUPERVISOR_ONLY = only("200", SUPERVISORS, row("403", anonymous=LOGIN))
+ROUTING = {
+    # The POST carries no shift: the form again, 422.
+    "routing:roster": Expect(get=SUPERVISOR_ONLY, post=only("422", SUPERVISORS, SUPERVISOR_ONLY)),
+    "routing:shift_remove": Expect(
+        get=row("405", anonymous=LOGIN),
+        post=only("302", SUPERVISORS, row("403", anonymous=LOGIN)),
+        get_missing=row("405", anonymous=LOGIN),
+        post_missing=only("404", SUPERVISORS, row("403", anonymous=LOGIN)),
+    ),
+}
+
+# --- notifications: everyone signed in has an inbox ------------------------------------------------------------------
+NOTIFICATIONS = {
+    "notifications:inbox": signed_in("200", "200"),
+    "notifications:bell": signed_in("200", "200"),
+    # Someone else's notification, or none: "nothing to mark as read", back to the inbox, nothing changed.
+    "notifications:mark_read": signed_in("405", "302"),
+    "notifications:mark_all_read": signed_in("405", "302"),
+    "notifications:preferences": signed_in("200", "302"),
+    # Other Handoff processes post signed JSON here; a form post is refused whoever sends it.
+    # With Redis the relay is not served at all (404).
+    "notifications:hint_relay": everyone("405", "404" if settings.REDIS_URL else "415"),
+}
+
+# --- the admin: one class of routes. Only staff get past its door; the superuser sees everything. ---------------------
+ADMIN_ONLY = row(ADMIN_LOGIN, admin="200")
+ADMIN_SITE = {
+    "admin:index": Expect(get=ADMIN_ONLY, post=ADMIN_ONLY),
+    "admin:login": Expect(get=row("200", admin="302>admin"), post=row("200")),
+    "admin:logout": Expect(get=row("302>admin", admin="405"), post=row("302>admin", admin=LOGIN)),
+    "admin:password_change": Expect(get=ADMIN_ONLY, post=ADMIN_ONLY),
+    "admin:password_change_done": Expect(get=ADMIN_ONLY, post=row(ADMIN_LOGIN, admin="405")),
+    "admin:autocomplete": Expect(get=row(ADMIN_LOGIN, admin="403"), post=row(ADMIN_LOGIN, admin="405")),
+    "admin:jsi18n": Expect(get=ADMIN_ONLY, post=row(ADMIN_LOGIN, admin="405")),
+    "admin:view_on_site": Expect(get=row(ADMIN_LOGIN, admin="404"), post=row(ADMIN_LOGIN, admin="404")),
+    "admin:app_list": Expect(get=ADMIN_ONLY, post=ADMIN_ONLY),
+    "admin/(?P<url>.*)$": Expect(get=row(ADMIN_LOGIN, admin="404"), post=row(ADMIN_LOGIN, admin="404")),
+}
+
+# Every model registered in the admin, with the views its ModelAdmin closes even to the superuser: logs and
+# referrals are written by services, so the admin only reads them ("change:post" closed: the change page is a
+# read-only view).
+LOG = ("add", "delete", "change:post")
+ADMIN_MODELS: dict[str, tuple[str, ...]] = {
+    "accounts.membership": (),
+    "accounts.organisation": (),
+    "auth.group": (),
+    "auth.user": (),
+    "districts.district": (),
+    "districts.unit": (),
+    "notifications.deliverypreference": (),
+    # A failed message is retried from its page (all its fields read-only: an empty save goes back to the list).
+    "notifications.outboxmessage": ("add", "delete", "change:post>302"),
+    "programs.program": (),
+    "referrals.clinicalaccesslog": LOG,
+    "referrals.referral": LOG,
+    "referrals.referralevent": LOG,
+    "routing.route": (),
+    "routing.shift": (),
+}
+
+
+def admin_model_expect(view: str, closed: tuple[str, ...]) -> Expect:
+    """A ModelAdmin's view ("changelist", "add", "change", "delete", "history", "password" or "redirect"): staff
+    only. A missing object sends the superuser back to the admin's index (the password form: 404); a closed view
+    answers 403 before it looks for the object."""
+
+    def superuser(method: str, missing: bool) -> str:
+        answer = next((c.split(">", 1)[1] for c in closed if c.startswith(f"{view}:{method}>")), None)
+        if answer and not missing:
+            return answer
+        if view in closed or f"{view}:{method}" in closed:
+            return "403"
+        if view == "redirect":
+            return "302"
+        if missing and view not in ("changelist", "add"):
+            return "404" if view == "password" else "302>admin"
+        return "200"
+
+    return Expect(
+        get=row(ADMIN_LOGIN, admin=superuser("get", False)),
+        post=row(ADMIN_LOGIN, admin=superuser("post", False)),
+        get_missing=row(ADMIN_LOGIN, admin=superuser("get", True)),
+        post_missing=row(ADMIN_LOGIN, admin=superuser("post", True)),
+    )
+
+
+GROUPS = {
+    "accounts": ACCOUNTS,
+    "referrals": REFERRALS,
+    "routing": ROUTING,
+    "notifications": NOTIFICATIONS,
+    "admin": ADMIN_SITE,
+}
