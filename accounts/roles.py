@@ -13,9 +13,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OFFICER: ["programs.view_program", "referrals.add_referral"],
     Role.POLICE_SUPERVISOR: ["programs.view_program", "referrals.add_referral"],
     Role.CLINICIAN: ["programs.view_program"],
-    Role.CLINICAL_SUPERVISOR: ["programs.view_program"],
+    # Part 2 records: beyond ordinary clinical access, a supervisor of the treating program's organisation reads
+    # them (with the assignee); reviewing another's break-glass opening is a supervisor's too.
+    Role.CLINICAL_SUPERVISOR: ["programs.view_program", "referrals.view_part2", "referrals.review_break_glass"],
     Role.WORKER: ["programs.view_program"],
-    Role.WORKER_SUPERVISOR: ["programs.view_program"],
+    Role.WORKER_SUPERVISOR: ["programs.view_program", "referrals.view_part2", "referrals.review_break_glass"],
     Role.HUB_COORDINATOR: ["programs.view_program"],
     Role.HUB_MEMBER: [],
     Role.ANALYST: [],

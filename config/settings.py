@@ -255,6 +255,17 @@ SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL")  # off unless set: POST {"to", "tex
 OUTBOX_SEND_TIMEOUT = env_int("OUTBOX_SEND_TIMEOUT", 10)
 if OUTBOX_SEND_TIMEOUT < 1:
     raise ImproperlyConfigured(f"OUTBOX_SEND_TIMEOUT must be at least 1 (seconds); got {OUTBOX_SEND_TIMEOUT}")
+# --- Privacy controls (issue 12) ------------------------------------------------------------------------------
+# How long a break-glass opening lets a supervisor read a record outside their scope.
+BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
+if not 1 <= BREAK_GLASS_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured(f"BREAK_GLASS_MINUTES must be 1 to 1440; got {BREAK_GLASS_MINUTES}")
+# The accounting of Part 2 disclosures is kept at least three years (42 CFR 2.24); a longer period may be set.
+DISCLOSURE_RETENTION_DAYS = env_int("DISCLOSURE_RETENTION_DAYS", 3 * 366)
+if DISCLOSURE_RETENTION_DAYS < 3 * 366:
+    raise ImproperlyConfigured(
+        f"DISCLOSURE_RETENTION_DAYS must be at least 1098 (3 years); got {DISCLOSURE_RETENTION_DAYS}"
+    )
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)  # /bench/bare for `make bench` only
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -31,6 +31,8 @@ CONSENT_RECORDED = "consent_recorded"
 CONSENT_OVERRIDDEN = "consent_overridden"
 CONSENT_REVOKED = "consent_revoked"
 REROUTED = "rerouted"
+BREAK_GLASS = "break_glass"
+PART2_CONSENT = "part2_consent"
 
 EVENT_KINDS: dict[str, EventKind] = {
     FILED: EventKind("Request filed", police_visible=True),
@@ -48,6 +50,8 @@ EVENT_KINDS: dict[str, EventKind] = {
     CONSENT_OVERRIDDEN: EventKind("Consent overridden", police_visible=False),
     CONSENT_REVOKED: EventKind("Closed — declined", police_visible=True),
     REROUTED: EventKind("Re-routed", police_visible=True),
+    BREAK_GLASS: EventKind("Opened by break-glass, outside the reader's scope", police_visible=False),
+    PART2_CONSENT: EventKind("Consent to a disclosure recorded", police_visible=False),
 }
 
 

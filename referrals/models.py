@@ -158,6 +158,8 @@ class Referral(models.Model):
             ("view_clinical", "Can read the subject and clinical record"),
             ("change_clinical", "Can write the clinical record"),
             ("override_consent", "Can share a person's identity without recorded consent, giving a reason"),
+            ("view_part2", "Can read 42 CFR Part 2 records of the organisation's referrals (supervisors)"),
+            ("review_break_glass", "Can review another person's break-glass opening of a record"),
         ]
 
     # Where ``referrals.policy`` keeps what each user is to this loaded row, and where the case page's selector
@@ -363,3 +365,91 @@ class ClinicalAccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.referral_id} ({self.view})"
+
+
+# --- 42 CFR Part 2: consent to disclose, and the accounting of disclosures -------------------------------------
+
+
+class Part2Consent(models.Model):
+    """The person's written consent to disclose their Part 2 records to one named recipient (42 CFR 2.31).
+
+    Separate from ``Consent`` (identity sharing with the program's own partner): a Part 2 consent names who receives,
+    for what purpose, how much, and until when. Revoking ends it; nothing is deleted.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="part2_consents")
+    giver_name = models.CharField(max_length=120, help_text="The person, or who signed for them.")
+    recipient = models.CharField(max_length=200, help_text="The named recipient (person or organisation).")
+    purpose = models.CharField(max_length=300)
+    information = models.CharField(max_length=300, help_text="How much and what kind of information may go.")
+    given_at = models.DateTimeField()
+    expires_on = models.DateField(null=True, blank=True, help_text="Or the event on which it ends, in ``purpose``.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Part 2 consent {self.pk} on {self.referral_id}"
+
+    def in_force(self, today) -> bool:
+        return self.revoked_at is None and (self.expires_on is None or self.expires_on >= today)
+
+
+class Disclosure(AppendOnlyModel):
+    """One disclosure of a Part 2 record to someone outside the program, under a Part 2 consent: the accounting of
+    disclosures (42 CFR 2.24). Kept at least ``settings.DISCLOSURE_RETENTION_DAYS`` (never under three years)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="disclosures")
+    note = models.ForeignKey(ClinicalNote, on_delete=models.PROTECT, related_name="disclosures")
+    consent = models.ForeignKey(Part2Consent, on_delete=models.PROTECT, related_name="disclosures")
+    recipient = models.CharField(max_length=200)
+    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    notice = models.TextField(help_text="The redisclosure notice that went with the record (42 CFR 2.32).")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Note {self.note_id} disclosed to {self.recipient}"
+
+
+# --- break-glass ------------------------------------------------------------------------------------------------
+
+
+class BreakGlass(AppendOnlyModel):
+    """A supervisor opened a record outside their scope for a serious and imminent threat. Read access lasts until
+    ``expires_at``; a second person reviews it (``BreakGlassReview``). Never opens Part 2 records."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="break_glass")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    opened_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["opened_by", "referral", "expires_at"], name="break_glass_active")]
+
+    def __str__(self) -> str:
+        return f"Break-glass {self.pk} on {self.referral_id}"
+
+
+class BreakGlassReview(AppendOnlyModel):
+    """The second person's review of one break-glass opening: written once, never by the opener."""
+
+    class Outcome(models.TextChoices):
+        JUSTIFIED = "justified", "Justified"
+        NOT_JUSTIFIED = "not_justified", "Not justified: referred to the privacy officer"
+
+    opening = models.OneToOneField(BreakGlass, on_delete=models.PROTECT, related_name="review")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    comment = models.CharField(max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Review of break-glass {self.opening_id}"

@@ -12,6 +12,7 @@ from django.http import Http404
 from accounts.models import PARTNER_ROLES, POLICE_ROLES, Membership, Role
 from accounts.selectors import memberships_of
 from referrals import policy, workflows
+from referrals.break_glass import open_for as break_glass_open_for
 from referrals.models import (
     Phase,
     Referral,
@@ -19,6 +20,7 @@ from referrals.models import (
     ReferralGroupObjectPermission,
     ReferralUserObjectPermission,
 )
+from referrals.part2 import notes_for
 
 # --- who is who -----------------------------------------------------------------------------------------------
 
@@ -153,8 +155,9 @@ def state_related() -> tuple[str, ...]:
     return tuple(sorted(spec.related_name for spec in workflows.registered()))
 
 
-def referrals_for_partner(*, user) -> QuerySet[Referral]:
-    """Referrals granted to the user's district teams or to the user, and all of a supervisor's organisation."""
+def referrals_for_partner(*, user, break_glass: bool = False) -> QuerySet[Referral]:
+    """Referrals granted to the user's district teams or to the user, and all of a supervisor's organisation;
+    with ``break_glass`` (the case page only, never a list) also those the user opened by break-glass, unexpired."""
     if not is_partner(user):
         return Referral.objects.none()
     by_team, by_user = _grant_exists(user)
@@ -162,6 +165,8 @@ def referrals_for_partner(*, user) -> QuerySet[Referral]:
     organisation_ids = supervised_organisation_ids(user)
     if organisation_ids:
         condition |= Q(program__organisation_id__in=organisation_ids)
+    if break_glass and organisation_ids:
+        condition |= break_glass_open_for(user)
     return Referral.objects.filter(condition).select_related(*LIST_RELATED)
 
 
@@ -210,7 +215,7 @@ def get_referral_for_user(user, public_id: str) -> Referral:
     related = {name for spec in workflows.registered() for name in (spec.related_name, *spec.case_related)}
     values = {name: make() for spec in workflows.registered() for name, make in spec.case_annotations.items()}
     referral = (
-        referrals_for_partner(user=user)
+        referrals_for_partner(user=user, break_glass=True)
         .select_related("subject", "officer", "officer_district", "team__organisation", "team__district")
         .select_related(*sorted(related))
         .annotate(**values)
@@ -229,11 +234,12 @@ def supervises(user, referral: Referral) -> bool:
     return referral.program.organisation_id in supervised_organisation_ids(user)
 
 
-def partner_case(referral: Referral) -> dict:
-    """The shared part of a partner's case page (timeline and notes), in a fixed number of queries."""
+def partner_case(referral: Referral, *, user) -> dict:
+    """The shared part of a partner's case page (timeline and notes), in a fixed number of queries. Part 2 notes
+    only for those who read them (``referrals.part2``)."""
     events = list(referral.events.select_related("actor").order_by("created_at", "pk"))
-    notes = list(referral.notes.select_related("author").order_by("created_at", "pk"))
-    return {"events": events, "notes": notes}
+    notes = notes_for(user, referral)
+    return {"events": events, "notes": notes, "part2_shown": any(note.part2 for note in notes)}
 
 
 def phone_of(user, organisation_id: int) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from referrals import policy, services, workflows
+from referrals import break_glass, policy, services, workflows
 from referrals.models import Referral
 from referrals.selectors import (
     get_referral_for_user,
@@ -64,7 +64,7 @@ def _case_context(request: HttpRequest, referral: Referral, bound_form: tuple[st
         # "" when this user may see who the person is; else why not (casework: no consent in force).
         "identity_withheld": spec.identity_gate(referral) if spec.identity_gate else "",
         "allowed": allowed,
-        **partner_case(referral),
+        **partner_case(referral, user=request.user),
         **(spec.case_context(referral=referral, user=request.user) if spec.case_context else {}),
     }
     for name in allowed:
@@ -80,6 +80,9 @@ def _case_context(request: HttpRequest, referral: Referral, bound_form: tuple[st
 
 
 def _render_case(request, referral, *, status=200, bound_form=None, reason="case page") -> HttpResponse:
+    # No relation to it: the selector returned it for an unexpired break-glass opening (its probe runs only then).
+    if not policy.relations(request.user, referral) and break_glass.is_open(request.user, referral):
+        reason = break_glass.READ_REASON
     services.clinical_record_read(user=request.user, referral=referral, view="referrals:case", reason=reason)
     template = "referrals/case.html#case" if request.htmx and status == 200 else "referrals/case.html"
     return render(request, template, _case_context(request, referral, bound_form), status=status)
