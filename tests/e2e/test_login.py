@@ -14,8 +14,8 @@ HEADINGS = {
     "clinician.b2": "Waiting 0",
     "clinician.supervisor": "Waiting 0",
     "youth.e13": "Youth / outreach worker · YouthConnect, Boys & Girls Clubs of Boston",
-    "hub.coordinator": "Hub coordinator · Boston Hub, Office of Public Safety",
-    "agency.school": "Hub agency member · Boston Public Schools",
+    "hub.coordinator": "My tables",
+    "agency.school": "My tables",
     "analyst": "Analyst · Boston Police Department",
     "admin": "Site administration",
 }
