@@ -57,16 +57,22 @@ def consent_in_force(referral: Referral) -> Consent | None:
         return cached
     today = timezone.localdate()
     guardian_only = needs_guardian(referral)
-    found = None
-    for consent in Consent.objects.filter(referral=referral, revoked_at__isnull=True):
-        if not consent.in_force(today):
-            continue
-        if consent.given_by == Consent.GivenBy.PERSON and guardian_only:
-            continue  # a minor's own word does not count where the program needs a guardian's
-        found = consent
-        break
+    counted = [
+        consent
+        for consent in Consent.objects.filter(referral=referral, revoked_at__isnull=True)
+        if consent.in_force(today)
+        # a minor's own word does not count where the program needs a guardian's
+        and not (consent.given_by == Consent.GivenBy.PERSON and guardian_only)
+    ]
+    # The widest one answers: a later consent to identity only does not close services an earlier consent (or an
+    # override) opened; only a withdrawal does.
+    found = next((consent for consent in counted if opens_services(consent)), counted[0] if counted else None)
     referral._consent_in_force = found
     return found
+
+
+def opens_services(consent: Consent) -> bool:
+    return consent.is_override or consent.scope == Consent.Scope.SERVICES
 
 
 def forget(referral: Referral) -> None:

@@ -92,6 +92,8 @@ AUTHORITY: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 ACTIONS = sorted(AUTHORITY)
 # Consent as part of "when": True, the action needs consent in force; False, it needs none in force.
 NEEDS_CONSENT = {"engage": True, "goal": True, "consent_revoke": True, "consent_override": False}
+# ...and engaging or setting goals needs consent to services (or an override), not to identity only.
+NEEDS_SERVICES = {"engage", "goal"}
 NEEDS_PERMISSION = {"consent_override": "referrals.override_consent"}
 
 # What police see of each state; "closed" depends on how it ended (see _expected_status).
@@ -263,7 +265,7 @@ class Case:
     state: str = SUBMITTED
     assignee: str | None = None
     holders: set[str] = field(default_factory=lambda: {"E13"})  # the teams whose members read it
-    consents: list[str] = field(default_factory=list)  # given_by of each consent not withdrawn
+    consents: list[tuple[str, str]] = field(default_factory=list)  # (given_by, scope) of each consent not withdrawn
     withdrawn: int = 0  # consents withdrawn
     goals: dict[int, bool] = field(default_factory=dict)  # pk → met
     engaged: bool = False
@@ -274,10 +276,18 @@ class Case:
     statuses_seen: list[str] = field(default_factory=list)
     expected: list[tuple[str, str]] = field(default_factory=lambda: [("filed", SUBMITTED), ("routed", SUBMITTED)])
 
+    def _counted(self) -> list[tuple[str, str]]:
+        guardian_only = self.age < SELF_CONSENT_AGE
+        return [(given_by, scope) for given_by, scope in self.consents if given_by != "person" or not guardian_only]
+
     @property
     def consent_in_force(self) -> bool:
-        guardian_only = self.age < SELF_CONSENT_AGE
-        return any(given_by != "person" or not guardian_only for given_by in self.consents)
+        return bool(self._counted())
+
+    @property
+    def services_open(self) -> bool:
+        """Consent to services, or an override, in force: a later consent to identity only does not close them."""
+        return any(given_by == "override" or scope == "services" for given_by, scope in self._counted())
 
 
 class CaseworkMachine(ReferralMachine):
@@ -305,7 +315,7 @@ class CaseworkMachine(ReferralMachine):
             age, on_scene, steps = START_PATHS[start]
             self.cases.append(Case(referral=self._file(age, on_scene), age=age))
             if on_scene != "not_yet":
-                self.cases[index].consents.append(on_scene)
+                self.cases[index].consents.append((on_scene, "services"))
             for persona, action, params in steps:
                 assert self._act(self.cases[index], persona, action, params) is not None, (start, action)
         self.dirty = set(range(len(self.cases)))
@@ -387,6 +397,8 @@ class CaseworkMachine(ReferralMachine):
         """The state, and consent where the action depends on it."""
         _, states = AUTHORITY[action]
         needs = NEEDS_CONSENT.get(action)
+        if action in NEEDS_SERVICES:
+            return case.state in states and case.services_open
         return case.state in states and (needs is None or needs == case.consent_in_force)
 
     @staticmethod
@@ -566,10 +578,10 @@ class CaseworkMachine(ReferralMachine):
             case "reassign":
                 case.assignee, kind = params["worker"], "reassigned"
             case "consent_record":
-                case.consents.append(params["given_by"])
+                case.consents.append((params["given_by"], params["scope"]))
                 kind = "consent_recorded"
             case "consent_override":
-                case.consents.append("override")
+                case.consents.append(("override", "services"))
                 kind = "consent_overridden"
             case "consent_revoke":
                 # Every consent ends, the work ends, and no team reads the referral any more.
@@ -737,7 +749,7 @@ class CaseworkMachine(ReferralMachine):
             assert (referral.due_at is not None) == case.due
             assert referral.district_id == self.e13.pk  # the incident district never changes
             rows = consents.get(referral.pk, [])
-            assert sorted(row.given_by for row in rows if row.revoked_at is None) == sorted(case.consents)
+            assert sorted((row.given_by, row.scope) for row in rows if row.revoked_at is None) == sorted(case.consents)
             assert sum(row.revoked_at is not None for row in rows) == case.withdrawn
             assert (consent.consent_in_force(referral) is not None) == case.consent_in_force
             if case.ended_by:

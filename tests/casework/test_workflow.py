@@ -307,3 +307,18 @@ def test_consent_to_identity_only_does_not_open_services(personas):
     casework.contact_attempt_add(referral=referral, actor=worker, method="phone", outcome="reached")
     with pytest.raises(ReferralError, match="identity only"):
         casework.referral_engage(referral=referral, actor=worker, tier="1")
+
+
+def test_a_later_consent_to_identity_only_does_not_close_services_an_override_opened(personas):
+    """Whichever consent was given last, the widest one in force answers (found by the state machine: the newest
+    row used to answer alone, so a guardian's identity-only consent after an override closed goals)."""
+    worker, supervisor = personas["youth.e13"], personas["youth.supervisor"]
+    referral = casework.referral_assign(
+        referral=file_casework(personas["officer.d4"], "E13", consent="not_yet", subject_age=13), actor=worker
+    )
+    consent.consent_override(referral=referral, actor=supervisor, reason="Imminent risk of retaliation")
+    casework.contact_attempt_add(referral=referral, actor=worker, method="phone", outcome="reached")
+    referral = casework.referral_engage(referral=referral, actor=worker, tier="2")
+    consent.consent_record(referral=referral, actor=worker, given_by="guardian", giver_name="Ana", scope="identity")
+    casework.goal_add(referral=referral, actor=worker, area="family", text="Weekly family session")
+    assert referral.goals.count() == 1

@@ -50,8 +50,7 @@ def _consented(referral: Referral) -> str:
     problem = consent.consent_problem(referral)
     if problem:
         return problem
-    given = consent.consent_in_force(referral)
-    if given.scope == given.Scope.IDENTITY and not given.is_override:
+    if not consent.opens_services(consent.consent_in_force(referral)):
         return "The consent recorded covers sharing identity only: record consent to services before engaging."
     return ""
 
