@@ -61,14 +61,15 @@ def test_page_and_partial_make_the_same_number_of_queries_with_5_and_200_request
 
 # --- the case page --------------------------------------------------------------------------------------------
 
-# The request's six; one query for the referral with its subject, officer and their callback number, the queue
-# holding it, its workflow state and clinical record, whether a follow-up is open and whether a team of the
-# viewer's holds it; the access-log row; the timeline, the notes and the follow-ups. The buttons cost nothing more:
-# the policy answers from what that one query loaded. As before the reshape, in every state.
+# The request's six; one query for the referral with its subject and officer, the queue holding it, its workflow
+# state and clinical record, whether a follow-up is open and whether a team of the viewer's holds it; the access-log
+# row; the timeline, the notes and the follow-ups. The buttons cost nothing more: the policy answers from what that
+# one query loaded. As before the reshape, in every state.
 CASE_QUERIES = 11
-# A supervisor's forms list their choices: a waiting request's transfer form its districts (twice: Django reads a
-# required select's choices once to decide ``required`` and once to draw them), an accepted one's reassign form
-# the partner's clinicians. The same as before the reshape.
+# Once someone has taken the request the page shows the filing officer's callback number: one small query of its
+# own (cheaper to run than a subquery in the referral's query is to compile).
+OFFICER_PHONE_QUERIES = 1
+TAKEN = {"accepted", "on_scene", "disposed", "follow_up", "closed"}
 SUPERVISOR_CASE_QUERIES = {"waiting": 13, "disposed": 12, "closed": 11}
 # While a request is open its assignee and the supervisors may send it to another program: the re-route form lists
 # the programs, one query more. A closed request (the bench's case page) offers no re-route.
@@ -150,6 +151,7 @@ def test_case_page_queries_are_pinned_in_every_state_and_do_not_grow_with_its_hi
 
     expected = SUPERVISOR_CASE_QUERIES[state] if username == "clinician.supervisor" else CASE_QUERIES
     expected += REROUTE_FORM_QUERIES if (username, state) in REROUTE_OFFERED else 0
+    expected += OFFICER_PHONE_QUERIES if state in TAKEN else 0
     assert short == long == {False: expected, True: expected}
 
 
