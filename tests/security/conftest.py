@@ -23,7 +23,7 @@ class World:
     referrals: dict = field(default_factory=dict)  # key -> Referral (see `world`)
     notifications: dict = field(default_factory=dict)  # username -> that persona's own notification id
     shifts: dict = field(default_factory=dict)  # organisation short name -> a shift id of that organisation
-    # "table", "meeting", "item", "situation" -> {"own": ..., "foreign": ...} (see `_hub_world`)
+    # "table", "meeting", "item" (ids), "situation" (public id), "seed" -> {"own": ..., "foreign": ...} (`_hub_world`)
     hub: dict = field(default_factory=dict)
 
 
@@ -135,12 +135,13 @@ def _hub_world(w: World, personas) -> None:
     foreign_meeting = other.meeting(present=("dfs",))
     foreign = other.to_state(foreign, "intervention", meeting=foreign_meeting, lead="dfs", assisting=())
     w.hub = {
-        "table": {"own": own.table.pk, "foreign": table.pk},
+        "seed": {"own": own, "foreign": other},  # tests.hub.HubSeed: to take more situations along (the fuzz)
         "meeting": {"own": meeting.pk, "foreign": foreign_meeting.pk},
         "item": {
             "own": meeting.items.get(situation=situation).pk,
             "foreign": foreign_meeting.items.get(situation=foreign).pk,
         },
+        "table": {"own": own.table.pk, "foreign": table.pk},
         "situation": {"own": situation.public_id, "foreign": foreign.public_id},
     }
 
@@ -195,3 +196,19 @@ def in_savepoint(run):
     except Rollback:
         pass
     return result
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many requests the fuzz asked in this process, and how fast (with xdist, each worker keeps its own)."""
+    import sys
+
+    fuzz = sys.modules.get("tests.security.test_fuzz")
+    if fuzz is None or not fuzz.ASKED["count"]:
+        return
+    tests = fuzz.ASKED["tests"]
+    seconds = sum(taken for _, taken, _ in tests.values())
+    terminalreporter.write_sep("-", f"fuzz: {fuzz.ASKED['count']} requests in {seconds:.0f}s")
+    for name, (asked, taken, statuses) in sorted(tests.items(), key=lambda item: -item[1][1]):
+        per = 1000 * taken / asked if asked else 0
+        answers = " ".join(f"{status}:{n}" for status, n in sorted(statuses.items()))
+        terminalreporter.write_line(f"{asked:6d} requests {taken:5.1f}s {per:4.1f}ms  {name}  [{answers}]")
