@@ -30,7 +30,7 @@ test: install lint
 	$(PY) -m pytest
 
 # The hypothesis fuzz of every form and JSON endpoint (tests/security/test_fuzz.py) at full size: 107,000 requests
-# where `make test` asks ~3,000; FUZZ_EXAMPLES sets the total. Spread over both cores, one test per worker at a time.
+# where `make test` asks ~10,000; FUZZ_EXAMPLES sets the total. Spread over both cores, one test per worker at a time.
 fuzz: export SECRET_KEY ?= handoff-tests-only-not-secret
 fuzz: export DEBUG := 0
 fuzz: export FUZZ_EXAMPLES ?= 107000

@@ -77,6 +77,8 @@ def on_user_logged_in(sender, request, user, **kwargs) -> None:
 
 
 def on_user_logged_out(sender, request, user, **kwargs) -> None:
+    if user is None:
+        return  # a sign-out posted without a session (auth sends the signal anyway): nobody signed out
     security_event_record(kind=SecurityEvent.Kind.LOGGED_OUT, request=request, user=user)
 
 

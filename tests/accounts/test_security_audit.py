@@ -49,6 +49,12 @@ def test_sign_out_is_audited(client, personas):
     assert SecurityEvent.objects.get(kind=SecurityEvent.Kind.LOGGED_OUT).user == personas["clinician.b2"]
 
 
+def test_a_sign_out_without_a_session_writes_nothing(client, personas):
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert kinds() == []
+
+
 def test_a_long_user_agent_is_truncated(rf, db):
     request = rf.get("/", headers={"user-agent": "x" * 5000})
     event = security_event_record(kind=SecurityEvent.Kind.LOGIN_FAILED, request=request, username="someone")

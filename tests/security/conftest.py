@@ -1,5 +1,6 @@
 """One seeded world for the security tests: the demo's people, an inactive account, and for each kind of object a
-route can name (referral, notification, shift) one that a persona may reach and one that belongs to someone else."""
+route can name (referral, notification, shift, Hub table, meeting, agenda item, situation) one that a persona may
+reach and one that belongs to someone else."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -21,12 +23,12 @@ class World:
     referrals: dict = field(default_factory=dict)  # key -> Referral (see `world`)
     notifications: dict = field(default_factory=dict)  # username -> that persona's own notification id
     shifts: dict = field(default_factory=dict)  # organisation short name -> a shift id of that organisation
+    # "table", "meeting", "item" (ids), "situation" (public id), "seed" -> {"own": ..., "foreign": ...} (`_hub_world`)
+    hub: dict = field(default_factory=dict)
 
 
 @pytest.fixture
 def world(personas) -> World:
-    from django.contrib.auth import get_user_model
-
     from accounts.models import Organisation
     from districts.models import District
     from notifications.models import Channel, Kind, OutboxMessage
@@ -75,7 +77,94 @@ def world(personas) -> World:
         status=OutboxMessage.Status.FAILED,
         next_attempt_at=timezone.now(),
     )
+    _hub_world(w, personas)
+    _security_rows(users)
     return w
+
+
+def _hub_world(w: World, personas) -> None:
+    """Two Hub tables, each with an open meeting of today and a situation in intervention on its agenda.
+
+    "own": tests/hub's B2 table (Boston Hub: hub.coordinator coordinates it; police, housing, school and a health
+    agency sit at it). Its situation was proposed by officer.b2 for the police, BHA (agency.housing) leads and BPS
+    (agency.school) assists: coordinator, officer.b2, agency.housing and agency.school see it; nobody else does.
+    "foreign": a table of another Hub office (Dorchester Hub) where only a family-services agency sits, its situation
+    proposed by that agency: none of the personas sits there, so for every one of them it is "not yours"."""
+    from accounts.models import Organisation, Role
+    from accounts.services import membership_create
+    from districts.models import District
+    from hub import services
+    from hub.models import Sector
+    from hub.selectors import identity_for
+    from tests.hub import HubSeed, build_hub_seed
+
+    own = build_hub_seed(personas)
+    situation = own.propose("officer", agency=own.agencies["police"])
+    meeting = own.meeting()
+    situation = own.to_state(situation, "intervention", meeting=meeting, lead="housing", assisting=("school",))
+    identity_for(personas["officer.b2"], situation, view="tests", reason="matrix")  # a row for the access log
+
+    kind = Organisation.Kind.HUB_AGENCY
+    office = Organisation.objects.create(name="Dorchester Hub", short_name="Dorchester Hub", kind=kind)
+    family = Organisation.objects.create(name="Dorchester Family Services", short_name="DFS", kind=kind)
+    User = get_user_model()
+    coordinator = User.objects.create_user(username="hub.dorchester", password=None)
+    member = User.objects.create_user(username="agency.dfs", password=None)
+    membership_create(user=coordinator, organisation=office, role=Role.HUB_COORDINATOR)
+    membership_create(user=member, organisation=family, role=Role.HUB_MEMBER)
+    table = services.table_create(
+        name="C11 situation table",
+        organisation=office,
+        district=District.objects.get(code="C11"),
+        reveal="present",
+        door_knock_hours=24,
+        outcome_checks=False,
+    )
+    agency = services.table_agency_add(
+        table=table,
+        organisation=family,
+        sector=Sector.objects.get(code="social-services"),
+        sharing_agreement_on=timezone.localdate(),
+    )
+    other = HubSeed(
+        table=table,
+        agencies={"dfs": agency},
+        users={"coordinator": User.objects.get(pk=coordinator.pk), "dfs": User.objects.get(pk=member.pk)},
+    )
+    foreign = other.propose("dfs", agency=agency)
+    foreign_meeting = other.meeting(present=("dfs",))
+    foreign = other.to_state(foreign, "intervention", meeting=foreign_meeting, lead="dfs", assisting=())
+    w.hub = {
+        "seed": {"own": own, "foreign": other},  # tests.hub.HubSeed: to take more situations along (the fuzz)
+        "meeting": {"own": meeting.pk, "foreign": foreign_meeting.pk},
+        "item": {
+            "own": meeting.items.get(situation=situation).pk,
+            "foreign": foreign_meeting.items.get(situation=foreign).pk,
+        },
+        "table": {"own": own.table.pk, "foreign": table.pk},
+        "situation": {"own": situation.public_id, "foreign": foreign.public_id},
+    }
+
+
+def _security_rows(users) -> None:
+    """A row for the admin pages of the sign-in lockout (axes) and the security log."""
+    from axes.models import AccessAttempt
+
+    from accounts.audit import security_event_record
+    from accounts.models import SecurityEvent
+
+    # Not a persona's username: axes forgets a username's failures when it signs in (every persona does, here).
+    AccessAttempt.objects.create(
+        username="nobody.here",
+        ip_address="192.0.2.1",
+        user_agent="tests",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        failures_since_start=1,
+    )
+    security_event_record(kind=SecurityEvent.Kind.LOGIN_FAILED, username="officer.b2", detail="matrix")
 
 
 def _tables() -> list[str]:
@@ -107,3 +196,19 @@ def in_savepoint(run):
     except Rollback:
         pass
     return result
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many requests the fuzz asked in this process, and how fast (with xdist, each worker keeps its own)."""
+    import sys
+
+    fuzz = sys.modules.get("tests.security.test_fuzz")
+    if fuzz is None or not fuzz.ASKED["count"]:
+        return
+    tests = fuzz.ASKED["tests"]
+    seconds = sum(taken for _, taken, _ in tests.values())
+    terminalreporter.write_sep("-", f"fuzz: {fuzz.ASKED['count']} requests in {seconds:.0f}s")
+    for name, (asked, taken, statuses) in sorted(tests.items(), key=lambda item: -item[1][1]):
+        per = 1000 * taken / asked if asked else 0
+        answers = " ".join(f"{status}:{n}" for status, n in sorted(statuses.items()))
+        terminalreporter.write_line(f"{asked:6d} requests {taken:5.1f}s {per:4.1f}ms  {name}  [{answers}]")

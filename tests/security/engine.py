@@ -56,7 +56,25 @@ FOREIGN_SHIFT = {
 VARIANTS = ("own", "foreign", "missing")
 
 
-def kwargs_for(route: Route, username: str, variant: str, world: World) -> dict:
+HUB_OBJECTS = {"table_id": "table", "meeting_id": "meeting", "item_id": "item", "public_id": "situation"}
+
+
+def _hub_kwargs(route: Route, variant: str, world: World, slug: str | None) -> dict:
+    """The same objects for every persona (World.hub): the matrix's rows say who may reach the "own" ones."""
+    values: dict = {}
+    for name in route.kwargs:
+        if name in ("action", "change"):
+            values[name] = slug
+        elif variant == "missing":
+            values[name] = MISSING_PUBLIC_ID if name == "public_id" else MISSING_ID
+        else:
+            values[name] = world.hub[HUB_OBJECTS[name]][variant]
+    return values
+
+
+def kwargs_for(route: Route, username: str, variant: str, world: World, slug: str | None = None) -> dict:
+    if route.key.startswith("hub:"):
+        return _hub_kwargs(route, variant, world, slug)
     values: dict = {}
     for name in route.kwargs:
         if name == "public_id":
@@ -134,12 +152,13 @@ def sign_in(client, world: World, username: str) -> None:
         client.force_login(world.users[username])
 
 
-def ask(client, method: str, url: str, data: dict | None = None) -> tuple[str, bool]:
-    """The outcome of one request in a rolled-back savepoint, and whether any table's row count changed."""
+def ask(client, method: str, url: str, data: dict | None = None) -> tuple[str, set[str]]:
+    """The outcome of one request in a rolled-back savepoint, and the tables whose row count it changed."""
 
     def run():
         before = row_counts()
         response = getattr(client, method.lower())(url, data or {})
-        return outcome(response), row_counts() != before
+        after = row_counts()
+        return outcome(response), {table for table, count in after.items() if before[table] != count}
 
     return in_savepoint(run)

@@ -10,7 +10,10 @@ clinical, casework, hub, analyst, admin) or by username. Answers: "200", "403", 
 (to the sign-in page), "302>admin_login", "302>admin" (the admin's index); "302" another redirect (the page after
 a write). "anonymous" covers the inactive account too: its session is no session.
 
-A new route fails test_every_route_has_an_entry until it has an entry here (hub/: add a HUB group below).
+A route whose last segment names what it does (``<slug:action>``, ``<slug:change>``) has one entry per value asked
+about, keyed ``"route_key[value]"``: ``"hub:situation_action[conclude]"``.
+
+A new route fails test_every_route_has_an_entry until it has an entry here.
 """
 
 from __future__ import annotations
@@ -66,12 +69,23 @@ ACCOUNTS = {
     "logout": everyone("405", LOGIN),
     "password_change": signed_in("200", "200"),
     "password_change_done": signed_in("200", "405"),
-    "password_reset": everyone("200", "200"),
-    "password_reset_done": everyone("200", "405"),
-    "password_reset_confirm": everyone("200", "200"),  # a made-up token: "the link was invalid"
-    "password_reset_complete": everyone("200", "405"),
     "accounts:role_home": signed_in("200", "200"),
 }
+# Reset by email is off unless PASSWORD_RESET_BY_EMAIL: then its four pages answer 404 to everyone.
+if settings.PASSWORD_RESET_BY_EMAIL:
+    ACCOUNTS |= {
+        "password_reset": everyone("200", "200"),
+        "password_reset_done": everyone("200", "405"),
+        "password_reset_confirm": everyone("200", "200"),  # a made-up token: "the link was invalid"
+        "password_reset_complete": everyone("200", "405"),
+    }
+else:
+    ACCOUNTS |= dict.fromkeys(
+        ("password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"),
+        everyone("404", "404"),
+    )
+# Signing out is audited (accounts.SecurityEvent): the one row these routes may write, whatever they answer.
+AUDITED = {"logout": {"accounts_securityevent"}, "admin:logout": {"accounts_securityevent"}}
 
 # --- referrals: the officer's side (police only) and the partner's side (partner staff only) ------------------------
 POLICE_ONLY = row("403", anonymous=LOGIN, police="200")
@@ -144,6 +158,62 @@ NOTIFICATIONS = {
     "notifications:hint_relay": everyone("405", "404" if settings.REDIS_URL else "415"),
 }
 
+# --- hub: situation tables ------------------------------------------------------------------------------------------
+# The "own" table is tests/hub's B2 table (tests/security/conftest.py, _hub_world): hub.coordinator coordinates it; the
+# police (BPD), housing (agency.housing) and school (agency.school) sit at it. Its situation, in intervention, was
+# proposed by officer.b2 for the police; housing leads, school assists. The "foreign" table, meeting and situation
+# are another Hub office's, where none of the personas sits: for everyone, "not yours" is 404, as "does not exist".
+COORDINATOR = ("hub.coordinator",)
+MEMBERS = ("agency.housing", "agency.school")
+NOT_FOUND = row("404", anonymous=LOGIN)
+POST_ONLY = row("405", anonymous=LOGIN)  # login_required first, then require_POST: whatever the object
+
+
+def hub(coordinator: str, members: str, police: str = "404", *, officer_b2: str | None = None) -> dict[str, str]:
+    """The answer of the table's coordinator, its agency members, the police (officers may propose to a table where
+    the police sit) and, if it differs, officer.b2 (who proposed the situation); 404 for every other persona."""
+    answers = row("404", anonymous=LOGIN, police=police) | dict.fromkeys(COORDINATOR, coordinator)
+    answers |= dict.fromkeys(MEMBERS, members)
+    return answers if officer_b2 is None else answers | {"officer.b2": officer_b2}
+
+
+def hub_post(answers: dict[str, str]) -> Expect:
+    """A POST-only route of an object: 405 to any GET, ``answers`` to a POST, 404 for a missing object."""
+    return Expect(get=POST_ONLY, post=answers, get_missing=POST_ONLY, post_missing=NOT_FOUND)
+
+
+def hub_page(answers: dict[str, str]) -> Expect:
+    """A page of an object (GET and POST alike): ``answers``, and 404 for a missing object."""
+    return Expect(get=answers, post=answers, get_missing=NOT_FOUND, post_missing=NOT_FOUND)
+
+
+COORDINATOR_ONLY = only("200", COORDINATOR, row("403", anonymous=LOGIN))
+HUB = {
+    "hub:tables": signed_in("200", "200"),  # everyone has a list, empty unless a table is theirs
+    "hub:escalations": Expect(get=COORDINATOR_ONLY, post=COORDINATOR_ONLY),
+    "hub:table": hub_page(hub("200", "200", "200")),
+    # Filter 1: the agencies at the table and the police propose; the coordinator does not. The POST without the
+    # form's fields: the form again, 422.
+    "hub:propose": Expect(
+        get=hub("403", "200", "200"), post=hub("403", "422", "422"), get_missing=NOT_FOUND, post_missing=NOT_FOUND
+    ),
+    "hub:meeting_schedule": hub_post(hub("302", "403", "403")),  # no date: back to the table, nothing scheduled
+    "hub:export": hub_page(hub("200", "403", "403")),
+    # Meeting mode: the coordinator and the agencies sitting at the table; officers do not sit there.
+    "hub:meeting": hub_page(hub("200", "200")),
+    "hub:attendance": hub_post(hub("302", "403")),  # nobody ticked: attendance recorded as no one
+    "hub:meeting_state[close]": hub_post(hub("302", "403")),
+    "hub:meeting_state[open]": hub_post(hub("302", "403")),  # already open: nothing to do
+    "hub:meeting_state[adjourn]": hub_post(hub("404", "403")),  # no such change (the coordinator is asked first)
+    "hub:item_action[decide]": hub_post(hub("409", "403")),  # no choice made: refused, 409
+    "hub:item_action[conclude]": hub_post(hub("422", "403")),  # no conclusion code: the form again
+    # The situation: its coordinator, the agencies at the table (it is past filter 1) and its proposer.
+    "hub:situation": hub_page(hub("200", "200", officer_b2="200")),
+    "hub:situation_action[status_update]": hub_post(hub("302", "302", officer_b2="302")),
+    "hub:situation_action[conclude]": hub_post(hub("422", "403", officer_b2="403")),
+    "hub:situation_action[no-such-action]": hub_post(hub("404", "404", officer_b2="404")),
+}
+
 # --- the admin: one class of routes. Only staff get past its door; the superuser sees everything. ---------------------
 ADMIN_ONLY = row(ADMIN_LOGIN, admin="200")
 ADMIN_SITE = {
@@ -166,6 +236,9 @@ LOG = ("add", "delete", "change:post")
 ADMIN_MODELS: dict[str, tuple[str, ...]] = {
     "accounts.membership": (),
     "accounts.organisation": (),
+    # The security log is append-only; axes' failed sign-ins are read and deleted (a release), never added.
+    "accounts.securityevent": LOG,
+    "axes.accessattempt": ("add", "change:post>302"),
     "auth.group": (),
     "auth.user": (),
     "districts.district": (),
@@ -179,6 +252,23 @@ ADMIN_MODELS: dict[str, tuple[str, ...]] = {
     "referrals.referralevent": LOG,
     "routing.route": (),
     "routing.shift": (),
+    # hub: reference data, tables and their agencies are edited; meetings, situations and the logs only read (the
+    # affected persons' identity is not registered at all).
+    "hub.ageband": (),
+    "hub.conclusioncode": (),
+    "hub.protectivefactor": (),
+    "hub.riskcategory": (),
+    "hub.riskfactor": (),
+    "hub.sector": (),
+    "hub.service": (),
+    "hub.studyflag": (),
+    "hub.table": (),
+    "hub.tableagency": (),
+    "hub.hubaccesslog": LOG,
+    "hub.meeting": LOG,
+    "hub.reveal": LOG,
+    "hub.situation": LOG,
+    "hub.situationevent": LOG,
 }
 
 
@@ -212,5 +302,6 @@ GROUPS = {
     "referrals": REFERRALS,
     "routing": ROUTING,
     "notifications": NOTIFICATIONS,
+    "hub": HUB,
     "admin": ADMIN_SITE,
 }
