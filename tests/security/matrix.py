@@ -130,6 +130,29 @@ REFERRALS = {
         get_missing=row("403", anonymous=LOGIN, clinical="405", casework="405"),
         post_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
     ),
+    # Break-glass: partner supervisors open a record outside their scope (a reason required: an empty POST is 422);
+    # reviewers (the review permission: clinical and worker supervisors) list and review openings. The test world
+    # has no opening, so the review route's own and foreign objects are the missing one.
+    "referrals:break_glass": Expect(
+        get=only("200", SUPERVISORS, row("403", anonymous=LOGIN)),
+        post=only("422", SUPERVISORS, row("403", anonymous=LOGIN)),
+    ),
+    "referrals:break_glass_reviews": Expect(
+        get=only("200", SUPERVISORS, row("403", anonymous=LOGIN)),
+        post=only("200", SUPERVISORS, row("403", anonymous=LOGIN)),
+    ),
+    "referrals:break_glass_review": Expect(
+        get=row("403", anonymous=LOGIN, clinical="405", casework="405"),
+        post=row("403", anonymous=LOGIN, clinical="404", casework="404"),
+    ),
+    # A referral's accounting of Part 2 disclosures: only who reads Part 2 on it (its assignee, or a supervisor
+    # holding the Part 2 permission); to other partner staff it does not exist.
+    "referrals:disclosures": Expect(
+        get=only("200", SUPERVISORS, row("403", anonymous=LOGIN, clinical="404", casework="404")),
+        post=only("200", SUPERVISORS, row("403", anonymous=LOGIN, clinical="404", casework="404")),
+        get_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
+        post_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
+    ),
 }
 
 # --- routing: rosters are kept by the partners' supervisors ----------------------------------------------------------
