@@ -12,6 +12,19 @@ from accounts.services import membership_sync_groups
 User = get_user_model()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For what is looked at in the admin and never changed there: the append-only logs, the envelopes."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "is_active"]
@@ -107,7 +120,7 @@ class HandoffAccessAttemptAdmin(AccessAttemptAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     """Read-only: the log is append-only (and on PostgreSQL a trigger refuses changes)."""
 
     list_display = ["at", "kind", "username", "user", "actor", "ip_address", "detail"]
@@ -115,15 +128,6 @@ class SecurityEventAdmin(admin.ModelAdmin):
     search_fields = ["username", "ip_address"]
     date_hierarchy = "at"
     list_select_related = ["user", "actor"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 admin.site.site_header = "Handoff administration"

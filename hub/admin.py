@@ -8,6 +8,7 @@ description, no persons).
 
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
 from hub.models import (
     AgeBand,
     ConclusionCode,
@@ -25,7 +26,6 @@ from hub.models import (
     Table,
     TableAgency,
 )
-from referrals.admin import ReadOnlyAdmin
 
 
 class ReferenceAdmin(admin.ModelAdmin):

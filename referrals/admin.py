@@ -6,18 +6,8 @@ through the admin.
 
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
 from referrals.models import ClinicalAccessLog, Referral, ReferralEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Referral)
