@@ -83,3 +83,14 @@ def lockout_release(*, username: str, actor, request: HttpRequest | None = None)
                 detail=f"released by {actor.get_username()}",
             )
     return was_locked
+
+
+USERNAME_LENGTH = 150  # Django's username column; axes keeps 255, and PostgreSQL refuses longer (a 500)
+
+
+def attempted_username(request, credentials=None) -> str | None:
+    """The username a sign-in tried, as axes counts it: cut to a username's length, so a pasted novel is counted as
+    its first 150 characters instead of failing the insert (the fuzz found that 500 on PostgreSQL)."""
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    username = source.get("username")
+    return username[:USERNAME_LENGTH] if isinstance(username, str) else username

@@ -172,6 +172,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts refused while 
 AXES_HANDLER = "accounts.lockout.HandoffAxesHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.audit.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
 AXES_DISABLE_ACCESS_LOG = True  # accounts.SecurityEvent is the audit log (append-only; axes' AccessLog is not)
 AXES_ENABLE_ADMIN = False  # accounts.admin registers the attempts with an audited release
 AXES_VERBOSE = False  # no start-up banner; its log lines name only the username (cleansed) and path

@@ -141,3 +141,12 @@ def test_a_locked_out_users_open_session_goes_on(client, personas):
     fail(attacker, "officer.b2", 5)
     assert is_locked_out("officer.b2")
     assert client.get("/referrals/").status_code == 200
+
+
+def test_a_username_longer_than_any_column_is_refused_not_a_500(client, personas):
+    """Found by the fuzz on PostgreSQL: axes stored the whole tried username in a 255-character column."""
+    from axes.models import AccessAttempt
+
+    response = client.post("/accounts/login/", {"username": "x" * 400, "password": "wrong-password-12"})
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "x" * 150
