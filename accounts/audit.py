@@ -73,7 +73,9 @@ def existing_user(username: str):
 
 
 def on_user_logged_in(sender, request, user, **kwargs) -> None:
-    security_event_record(kind=SecurityEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user)
+    provider = getattr(request, "signed_in_through", None)  # accounts.sso: a provider's sign-in, not a password
+    detail = f"single sign-on through {provider.name}" if provider is not None else ""
+    security_event_record(kind=SecurityEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user, detail=detail)
 
 
 def on_user_logged_out(sender, request, user, **kwargs) -> None:

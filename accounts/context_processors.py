@@ -20,4 +20,6 @@ def roles(request) -> dict:
         "nav_hub": bool(role_set & (HUB_ROLES | POLICE_ROLES)),
         "nav_hub_member": bool(role_set & HUB_ROLES),
         "nav_hub_coordinator": Role.HUB_COORDINATOR in role_set,
+        "nav_analyst": Role.ANALYST in role_set,
+        "nav_privacy": Role.PRIVACY_OFFICER in role_set,
     }

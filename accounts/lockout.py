@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.audit import existing_user, security_event_record
 from accounts.models import SecurityEvent
+from accounts.sso import providers_enabled
 
 LOCKED_MESSAGE = "This account is locked after repeated failed sign-ins. Ask your administrator to release it."
 
@@ -42,6 +43,13 @@ class HandoffAxesHandler(AxesDatabaseHandler):
             if username is not None:
                 _forget_stale_failures(username)
         return super().user_login_failed(sender, credentials, request, **kwargs)
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        # A provider's sign-in (accounts.sso) is no password: it does not reset the password failures, so a lock
+        # stays until an administrator releases it (and the lock does not refuse the provider's sign-in either).
+        if getattr(request, "signed_in_through", None) is not None:
+            return None
+        return super().user_logged_in(sender, request, user, **kwargs)
 
 
 def _forget_stale_failures(username: str) -> None:
@@ -60,6 +68,8 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     """
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
     context = {"form": form, "locked_out": True, "locked_message": LOCKED_MESSAGE, "next": request.POST.get("next", "")}
+    # A provider's sign-in is not a password: the lock does not close it (accounts.sso).
+    context["identity_providers"] = list(providers_enabled())
     return render(request, "registration/login.html", context, status=403)
 
 

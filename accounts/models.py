@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -44,12 +45,19 @@ class Role(models.TextChoices):
     HUB_MEMBER = "hub_member", "Hub agency member"
     ANALYST = "analyst", "Analyst"
     ADMINISTRATOR = "administrator", "Administrator"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
 
 
 POLICE_ROLES = frozenset({Role.OFFICER, Role.POLICE_SUPERVISOR})
 PARTNER_ROLES = frozenset({Role.CLINICIAN, Role.CLINICAL_SUPERVISOR, Role.WORKER, Role.WORKER_SUPERVISOR})
 SUPERVISOR_ROLES = frozenset({Role.POLICE_SUPERVISOR, Role.CLINICAL_SUPERVISOR, Role.WORKER_SUPERVISOR})
 FRONTLINE_PARTNER_ROLES = frozenset({Role.CLINICIAN, Role.WORKER})
+HUB_ROLES = frozenset({Role.HUB_COORDINATOR, Role.HUB_MEMBER})
+# A membership of one of these roles opens clinical, identifying or audit records: granting or changing one waits
+# for a second administrator's confirmation (accounts.services.membership_grant_confirm).
+PRIVILEGED_ROLES = PARTNER_ROLES | HUB_ROLES | {Role.PRIVACY_OFFICER}
+# What a change must touch to need that confirmation again (a callback number does not).
+PRIVILEGED_FIELDS = frozenset({"user", "organisation", "role", "districts", "units", "all_districts", "is_active"})
 
 
 class Membership(models.Model):
@@ -72,12 +80,26 @@ class Membership(models.Model):
         help_text="Callback number shown to the other side once a referral is accepted.",
     )
     is_active = models.BooleanField(default=True)
+    # A grant of a privileged role waits here until a second administrator confirms it: until then it grants
+    # nothing anywhere (every query that reads memberships asks for ``pending=False`` with ``is_active=True``).
+    pending = models.BooleanField(
+        default=False, help_text="Granted or changed, and not yet confirmed by a second administrator."
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    granted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique_role"),
         ]
+        indexes = [models.Index(fields=["pending"], name="membership_pending", condition=models.Q(pending=True))]
         ordering = ["organisation__name", "role"]
 
     def __str__(self) -> str:
@@ -145,7 +167,8 @@ class Team(models.Model):
 
 
 class SecurityEvent(AppendOnlyModel):
-    """Who signed in, failed to, signed out, was locked out or released, or changed a password: one row each.
+    """Who signed in, failed to, signed out, was locked out or released, changed a password, or set up, passed,
+    failed or had reset the second step of sign-in: one row each.
 
     ``detail`` is a few plain words; no password, token or secret is ever written here (accounts.audit builds the
     rows and takes no credentials).
@@ -160,6 +183,28 @@ class SecurityEvent(AppendOnlyModel):
         PASSWORD_CHANGED = "password_changed", "Password changed"
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
         PASSWORD_RESET = "password_reset", "Password reset by email link"
+        SSO_LINKED = "sso_linked", "Linked to an identity provider's account"
+        SSO_UNLINKED = "sso_unlinked", "Unlinked from an identity provider's account"
+        SESSION_EXPIRED = "session_expired", "Signed out for inactivity or at the sign-in's time limit"
+        SESSIONS_ENDED = "sessions_ended", "Signed out on every device"
+        MFA_ENROLLED = "mfa_enrolled", "Two-step sign-in set up"
+        MFA_VERIFIED = "mfa_verified", "Two-step sign-in code accepted"
+        MFA_FAILED = "mfa_failed", "Two-step sign-in code refused"
+        RECOVERY_CODE_USED = "recovery_code_used", "Signed in with a recovery code"
+        RECOVERY_CODES_REPLACED = "recovery_codes_replaced", "New recovery codes made"
+        MFA_RESET = "mfa_reset", "Two-step sign-in reset by an administrator"
+        MEMBERSHIP_GRANTED = "membership_granted", "Privileged membership granted, awaiting confirmation"
+        MEMBERSHIP_CONFIRMED = "membership_confirmed", "Privileged membership confirmed by a second administrator"
+        MEMBERSHIP_REFUSED = "membership_refused", "Privileged membership refused by a second administrator"
+
+    # After one of these, earlier wrong two-step codes no longer count toward the lockout (accounts.services).
+    MFA_FRESH_START = (
+        Kind.MFA_VERIFIED,
+        Kind.RECOVERY_CODE_USED,
+        Kind.MFA_ENROLLED,
+        Kind.MFA_RESET,
+        Kind.LOCKOUT_RELEASED,
+    )
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     # The account concerned (for a release or an administrator's password change: the one released or changed).
@@ -178,3 +223,90 @@ class SecurityEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
+
+
+class IdentityProvider(models.Model):
+    """An OpenID Connect provider (a police department's, a hospital's) that signs people in for one organisation.
+
+    Configured by an administrator in the Django admin. The client secret is write-only there: never shown back,
+    never logged (accounts.oidc sends it to the token endpoint only).
+    """
+
+    class Algorithm(models.TextChoices):
+        RS256 = "RS256", "RS256"
+        ES256 = "ES256", "ES256"
+
+    name = models.CharField(max_length=100, unique=True, help_text="Shown on the sign-in button.")
+    slug = models.SlugField(max_length=40, unique=True, help_text="In the redirect URI registered at the provider.")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="identity_providers",
+        help_text="Only people with an active membership here sign in through this provider.",
+    )
+    issuer = models.URLField(
+        max_length=300, help_text="The provider's issuer; its ID tokens must name exactly this (the 'iss' claim)."
+    )
+    authorization_endpoint = models.URLField(max_length=300, blank=True)
+    token_endpoint = models.URLField(max_length=300, blank=True)
+    userinfo_endpoint = models.URLField(max_length=300, blank=True)
+    jwks_uri = models.URLField(max_length=300, blank=True, verbose_name="JWKS URI")
+    signing_algorithm = models.CharField(max_length=10, choices=Algorithm.choices, default=Algorithm.RS256)
+    client_id = models.CharField(max_length=255)
+    client_secret = models.CharField(max_length=500)
+    enforces_mfa = models.BooleanField(
+        default=False,
+        help_text="The provider requires a second factor at every sign-in, so Handoff need not ask for its own.",
+    )
+    is_enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:  # never the secret
+        return f"<IdentityProvider {self.slug}>"
+
+
+class IdentityLink(models.Model):
+    """This provider's subject (its 'sub' claim) is this Handoff account. One account per subject and provider."""
+
+    class Method(models.TextChoices):
+        VERIFIED_EMAIL = "verified_email", "First sign-in, by the provider's verified email"
+        ADMINISTRATOR = "administrator", "Linked by an administrator"
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="links")
+    subject = models.CharField(max_length=255, help_text="The provider's 'sub' claim for this person.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_links")
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.ADMINISTRATOR)
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="identity_link_unique_subject"),
+            models.UniqueConstraint(fields=["provider", "user"], name="identity_link_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.subject} → {self.user}"
+
+
+class AccountSession(AbstractBaseSession):
+    """A browser's session (Django's database session, SESSION_ENGINE = accounts.session_store) with the account
+    it is signed in to, so every session of one person can be found and ended at once ("log out everywhere", a
+    password change, a deactivated account). ``user_id`` is a plain column, not a foreign key: a session outlives
+    nothing, and a session of a deleted account is no session (auth finds nobody)."""
+
+    user_id = models.BigIntegerField(null=True, db_index=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.session_store import SessionStore
+
+        return SessionStore
+
+    class Meta:
+        verbose_name = "session"

@@ -21,6 +21,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.HUB_COORDINATOR: ["programs.view_program"],
     Role.HUB_MEMBER: [],
     Role.ANALYST: [],
+    # The access log and the accountings of disclosures are the privacy office's own pages (the privacy app), gated
+    # by the role itself; no model permission opens a clinical record to it.
+    Role.PRIVACY_OFFICER: [],
     Role.ADMINISTRATOR: [
         f"{app}.{action}_{model}"
         for app, model in [
@@ -28,6 +31,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             ("districts", "unit"),
             ("accounts", "organisation"),
             ("accounts", "membership"),
+            ("accounts", "identityprovider"),
+            ("accounts", "identitylink"),
             ("auth", "user"),
             ("programs", "program"),
             ("programs", "programreason"),
@@ -52,8 +57,9 @@ ROLE_HOME_URL: dict[str, str] = {
     Role.WORKER_SUPERVISOR: "accounts:role_home",
     Role.HUB_COORDINATOR: "hub:tables",
     Role.HUB_MEMBER: "hub:tables",
-    Role.ANALYST: "accounts:role_home",
+    Role.ANALYST: "dashboards:index",
     Role.ADMINISTRATOR: "admin:index",
+    Role.PRIVACY_OFFICER: "privacy:access_log",
 }
 
 

@@ -10,7 +10,7 @@ def memberships_of(user) -> list[Membership]:
     cached = getattr(user, "_handoff_memberships", None)
     if cached is None:
         cached = list(
-            Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+            Membership.objects.filter(user=user, is_active=True, pending=False, organisation__is_active=True)
             .select_related("organisation")
             .prefetch_related("districts", "units")
             .order_by("created_at", "pk")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-ENDPOINTS = ["healthz", "file_request", "my_referrals", "queue_page", "queue_partial", "case_detail"]
+ENDPOINTS = [
+    "healthz",
+    "file_request",
+    "my_referrals",
+    "queue_page",
+    "queue_partial",
+    "case_detail",
+    "dashboard_page",
+    "dashboard_csv",
+]
 
 
 def _faster(http: dict, name: str) -> str:
@@ -94,6 +103,8 @@ def render(results: dict) -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for name in ENDPOINTS:
+            if f"{name}@asgi" not in http:  # a run from before the endpoint was measured
+                continue
             a, w = http[f"{name}@asgi"], http[f"{name}@wsgi"]
             lines.append(
                 f"| {name} | {data['queries'][name]} | {a['rps']} | {a['p50_ms']} | {a['p95_ms']} | {a['p99_ms']} "

@@ -157,15 +157,21 @@ def django_setup(env: dict[str, str]) -> None:
 
 
 def session_for(username: str) -> str:
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
 
+    from accounts.sessions import session_start
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     user = get_user_model().objects.get(username=username)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # The backend that loads users (ModelBackend); axes' lockout backend, listed first, has no get_user.
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session_start(session, user, shared_device=False)
     session.create()
     return session.session_key
 
@@ -189,6 +195,9 @@ def pages() -> dict[str, dict]:
         "queue_page": {"path": "/queue/", "user": "clinician.b2"},
         "queue_partial": {"path": "/queue/", "user": "clinician.b2", "headers": {"HX-Request": "true"}},
         "case_detail": {"path": f"/queue/{case.public_id}/", "user": "clinician.b2"},
+        # The analyst's suppressed BEST dashboard (citywide: the whole year's grid) and its open-data CSV.
+        "dashboard_page": {"path": "/dashboards/?program=co-response", "user": "analyst"},
+        "dashboard_csv": {"path": "/dashboards/open-data.csv?program=co-response", "user": "analyst"},
     }
 
 
@@ -355,7 +364,7 @@ def main() -> None:
         log(f"{Referral.objects.count()} referrals (seeded in {time.perf_counter() - seed_started:.1f} s)")
         page_specs = pages()
         counts = query_counts(page_specs)
-        sessions = {u: session_for(u) for u in ("officer.b2", "clinician.b2")}
+        sessions = {u: session_for(u) for u in ("officer.b2", "clinician.b2", "analyst")}
         with server("wsgi", env, workers=2) as wsgi, server("asgi", env, workers=2) as asgi:
             http = measure_http(env, sessions, page_specs, wsgi, asgi)
         results["sizes"][str(size)] = {"referrals": Referral.objects.count(), "queries": counts, "http": http}

@@ -49,6 +49,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int_map(name: str) -> dict[str, int]:
+    """``"officer=30,clinician=15"`` -> ``{"officer": 30, "clinician": 15}``; empty or unset: ``{}``."""
+    result: dict[str, int] = {}
+    for item in env_list(name, []):
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            raise ImproperlyConfigured(f"{name} must be name=number pairs separated by commas; got {item!r}")
+        try:
+            result[key] = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {key} must be a whole number; got {value!r}") from None
+    return result
+
+
 # WAL lets readers go on while one writer commits; IMMEDIATE takes the write lock at BEGIN so two writers queue
 # (for up to `timeout` seconds) instead of failing half-way with "database is locked".
 SQLITE_OPTIONS = {

@@ -11,7 +11,16 @@ from pathlib import Path
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url, sqlite_database
+from config.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_int_map,
+    env_list,
+    env_str,
+    redis_url,
+    sqlite_database,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HANDOFF_VAR_DIR", str(BASE_DIR / "var")))
@@ -44,6 +53,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    # Two-step sign-in (accounts.mfa): TOTP authenticator apps, and static single-use tokens as recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "config",
     "districts",
     "accounts",
@@ -54,6 +67,8 @@ INSTALLED_APPS = [
     "referrals.workflows.co_response",
     "referrals.workflows.casework",
     "hub",
+    "dashboards",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -64,10 +79,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed its second factor
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",  # idle and absolute limits: a lapsed sign-in goes no further
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",  # unverified sessions reach only the two-step pages
     "accounts.middleware.NoStoreForSignedInMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into accounts.lockout's response
 ]
@@ -159,7 +177,29 @@ AUTH_PASSWORD_VALIDATORS = [
 # Password reset by an emailed link: off unless an administrator turns it on (its pages answer 404 while off).
 # Off by default because the email account then becomes a second way into health data.
 PASSWORD_RESET_BY_EMAIL = env_bool("PASSWORD_RESET_BY_EMAIL", False)
+# Session limits (accounts/sessions.py). A sign-in lasts at most SESSION_COOKIE_AGE seconds from the moment of
+# signing in, however active the person is; it also ends after SESSION_IDLE_MINUTES without activity (the shortest
+# of the person's active roles in SESSION_IDLE_MINUTES_BY_ROLE wins, "officer=30,clinician=15"), and after
+# SESSION_SHARED_DEVICE_IDLE_MINUTES on a device the person marked as shared when signing in, if that is shorter.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)  # one shift
+SESSION_ENGINE = "accounts.session_store"  # the database engine, with the account in a column: "log out everywhere"
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_IDLE_MINUTES_BY_ROLE = env_int_map("SESSION_IDLE_MINUTES_BY_ROLE")
+SESSION_SHARED_DEVICE_IDLE_MINUTES = env_int("SESSION_SHARED_DEVICE_IDLE_MINUTES", 10)
+for _name, _minutes in [
+    ("SESSION_IDLE_MINUTES", SESSION_IDLE_MINUTES),
+    ("SESSION_SHARED_DEVICE_IDLE_MINUTES", SESSION_SHARED_DEVICE_IDLE_MINUTES),
+    *((f"SESSION_IDLE_MINUTES_BY_ROLE ({role})", value) for role, value in SESSION_IDLE_MINUTES_BY_ROLE.items()),
+]:
+    if not 1 <= _minutes <= 24 * 60:
+        raise ImproperlyConfigured(f"{_name} must be 1 to 1440 (minutes); got {_minutes}")
+if SESSION_COOKIE_AGE < 60:
+    raise ImproperlyConfigured(f"SESSION_COOKIE_AGE must be at least 60 (seconds); got {SESSION_COOKIE_AGE}")
+# An open socket looks at its session at least this often (besides at its idle and absolute deadlines, and whenever
+# told to): the safety net should a "close" message between processes be lost.
+SESSION_SOCKET_RECHECK_SECONDS = env_int("SESSION_SOCKET_RECHECK_SECONDS", 30)
+if not 1 <= SESSION_SOCKET_RECHECK_SECONDS <= 300:
+    raise ImproperlyConfigured(f"SESSION_SOCKET_RECHECK_SECONDS must be 1 to 300; got {SESSION_SOCKET_RECHECK_SECONDS}")
 
 # Lockout (CJIS AC-7, django-axes; accounts/lockout.py says why per username): 5 failed sign-ins within 15 minutes
 # lock the username until an administrator releases it (no cool-off); a success clears the count.
@@ -179,6 +219,12 @@ AXES_VERBOSE = False  # no start-up banner; its log lines name only the username
 # axes.W006 asks for the address among the lockout parameters; Handoff locks per username on purpose (stations
 # share one NAT address: accounts/lockout.py).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Two-step sign-in (accounts.mfa): who needs it is decided there. django-otp slows every device after a wrong code
+# (1, 2, 4... seconds); AXES_FAILURE_LIMIT wrong codes within the lockout window lock the account (accounts.services).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Handoff")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- Security headers -----------------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
@@ -266,6 +312,12 @@ DISCLOSURE_RETENTION_DAYS = env_int("DISCLOSURE_RETENTION_DAYS", 3 * 366)
 if DISCLOSURE_RETENTION_DAYS < 3 * 366:
     raise ImproperlyConfigured(
         f"DISCLOSURE_RETENTION_DAYS must be at least 1098 (3 years); got {DISCLOSURE_RETENTION_DAYS}"
+    )
+# Dashboards, charts and the open-data CSV hide counts of 1 to this minus one outside the partner (dashboards/).
+DASHBOARD_SUPPRESSION_THRESHOLD = env_int("DASHBOARD_SUPPRESSION_THRESHOLD", 11)
+if DASHBOARD_SUPPRESSION_THRESHOLD < 2:
+    raise ImproperlyConfigured(
+        f"DASHBOARD_SUPPRESSION_THRESHOLD must be at least 2; got {DASHBOARD_SUPPRESSION_THRESHOLD}"
     )
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)  # /bench/bare for `make bench` only
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

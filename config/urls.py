@@ -13,7 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # django.contrib.auth.urls, spelled out: password changes are audited, and reset by email exists only when
     # PASSWORD_RESET_BY_EMAIL is on (404 otherwise).
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", accounts_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
@@ -43,6 +43,8 @@ urlpatterns = [
     path("", include("routing.urls")),
     path("", include("notifications.urls")),
     path("", include("hub.urls")),
+    path("", include("dashboards.urls")),
+    path("", include("privacy.urls")),
 ]
 
 if settings.BENCH_ENDPOINTS:

@@ -530,6 +530,7 @@ class HubAccessLog(AppendOnlyModel):
     scope = models.CharField(max_length=10, choices=Scope.choices)
     view = models.CharField(max_length=100)
     reason = models.CharField(max_length=100)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

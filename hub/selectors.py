@@ -174,7 +174,9 @@ class Identity:
         return self.scope == HubAccessLog.Scope.NAMES
 
 
-def identity_for(user, situation: Situation, *, view: str = "", reason: str = "") -> Identity | None:
+def identity_for(
+    user, situation: Situation, *, view: str = "", reason: str = "", ip_address: str | None = None
+) -> Identity | None:
     """Who the affected persons are, as far as ``user`` may know now, or None (the rule: ``policy.identity_scope``).
 
     Reads the situation afresh (a page's copy may be older than a conclusion) and writes a ``HubAccessLog`` row
@@ -206,7 +208,12 @@ def identity_for(user, situation: Situation, *, view: str = "", reason: str = ""
         for row in rows
     ]
     HubAccessLog.objects.create(
-        user=user, situation=situation, scope=scope, view=view[:100], reason=(reason or "situation page")[:100]
+        user=user,
+        situation=situation,
+        scope=scope,
+        view=view[:100],
+        reason=(reason or "situation page")[:100],
+        ip_address=ip_address,
     )
     return Identity(scope=scope, persons=persons)
 

@@ -1,16 +1,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils import timezone
+from django.conf import settings
 
+from accounts.mfa import State, session_state
 from accounts.models import PARTNER_ROLES, SUPERVISOR_ROLES, Membership, Role
+from accounts.sessions import session_seconds_left
 from notifications import groups as extra
-from notifications.hints import district_group, organisation_group, team_group, user_group
+from notifications.hints import district_group, organisation_group, session_group, team_group, user_group
 
 SIGNED_OUT = 4401
+TRY_AGAIN = 1011  # the page reconnects, and is asked again who it is
+
+log = logging.getLogger(__name__)
 
 
 @database_sync_to_async
@@ -18,11 +24,11 @@ def _groups_for(user) -> list[str]:
     groups = [user_group(user.pk)]
     groups += [team_group(pk) for pk in user.groups.filter(team__isnull=False).values_list("pk", flat=True)]
     supervised = Membership.objects.filter(
-        user=user, is_active=True, role__in=SUPERVISOR_ROLES & PARTNER_ROLES
+        user=user, is_active=True, pending=False, role__in=SUPERVISOR_ROLES & PARTNER_ROLES
     ).values_list("organisation_id", flat=True)
     groups += [organisation_group(pk) for pk in supervised]
     police_districts = Membership.objects.filter(
-        user=user, is_active=True, role=Role.POLICE_SUPERVISOR, districts__isnull=False
+        user=user, is_active=True, pending=False, role=Role.POLICE_SUPERVISOR, districts__isnull=False
     ).values_list("districts", flat=True)
     groups += [district_group(pk) for pk in sorted(set(police_districts))]
     # Groups of apps above this one (the Hub's tables), from the providers they registered.
@@ -31,46 +37,61 @@ def _groups_for(user) -> list[str]:
 
 
 @database_sync_to_async
-def _seconds_left(session) -> float:
-    if session is None:
-        return 0
-    # get_expiry_age() counts a full session age from now; a sign-in made hours ago ends when its stored row says.
-    if hasattr(session, "get_model_class") and session.session_key:
-        expire_date = (
-            session.get_model_class()
-            .objects.filter(session_key=session.session_key)
-            .values_list("expire_date", flat=True)
-            .first()
-        )
-        return (expire_date - timezone.now()).total_seconds() if expire_date else 0
-    return session.get_expiry_age()
+def _seconds_left(session_key: str, user_id: int) -> float:
+    return session_seconds_left(session_key, user_id)
+
+
+@database_sync_to_async
+def _second_step_done(user, session) -> bool:
+    return session_state(user, session) == State.DONE
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Joins the signed-in user's groups and passes hints on. Sends nothing else, accepts nothing from the page.
 
-    Refused: no session (4401). Closed: at logout (a "session.end" to the user's group) and when the session
-    expires (a timer set at connect), so a socket never outlives the sign-in that opened it.
+    Refused (4401): no session, or a session that has not passed its second sign-in step (accounts.mfa). Closed
+    with 4401 (the page shows "signed out"): at that sign-in's logout (a "session.end" to ``session-<digest>``), when
+    the whole account is signed out (to ``user-<id>``: log out everywhere, a new password, deactivation), and when
+    the session lapses. For that last, the socket looks at its session in the store at the moment its idle or
+    absolute limit falls due, and at least every SESSION_SOCKET_RECHECK_SECONDS (a safety net for a lost message), so
+    it never outlives the sign-in that opened it, whichever process serves it.
     """
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        session = self.scope.get("session")
+        if user is None or not user.is_authenticated or session is None or not session.session_key:
             await self.close(code=SIGNED_OUT)
             return
-        self.groups_joined = await _groups_for(user)
+        if not await _second_step_done(user, session):
+            await self.close(code=SIGNED_OUT)
+            return
+        self.session_key = session.session_key
+        self.user_id = user.pk
+        self.groups_joined = [session_group(self.session_key), *await _groups_for(user)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        seconds = await _seconds_left(self.scope.get("session"))
-        self.expiry = asyncio.get_running_loop().call_later(
-            max(seconds, 0), lambda: asyncio.ensure_future(self.close(code=SIGNED_OUT))
-        )
+        self.watch = asyncio.ensure_future(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                left = await _seconds_left(self.session_key, self.user_id)
+            except Exception as exc:  # the store is out of reach: no socket stays open on a sign-in unchecked
+                log.warning("live socket closed: its session could not be checked (%s)", type(exc).__name__)
+                await self.close(code=TRY_AGAIN)
+                return
+            if left <= 0:
+                await self.close(code=SIGNED_OUT)
+                return
+            # A little past the deadline, so an idle limit reached exactly is reached.
+            await asyncio.sleep(min(left + 0.05, settings.SESSION_SOCKET_RECHECK_SECONDS))
 
     async def disconnect(self, code) -> None:
-        expiry = getattr(self, "expiry", None)
-        if expiry is not None:
-            expiry.cancel()
+        watch = getattr(self, "watch", None)
+        if watch is not None:
+            watch.cancel()
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 

@@ -1,7 +1,8 @@
 """Websocket hints: "this changed, fetch it again". A hint carries a topic and a sequence number, never data.
 
 Groups: ``team-<group id>`` (a district queue), ``org-<organisation id>`` (a partner's supervisors),
-``user-<user id>`` (one person's pages),
+``user-<user id>`` (one person's pages), ``session-<digest of the session key>`` (the pages of one sign-in: closed
+at its logout or expiry; never the key itself, which would sign anyone in),
 ``district-<district id>`` (police supervisors' district lists),
 ``hub-table-<table id>`` (a Hub table's agenda and situation pages).
 Callers pass plain ids, so this app knows nothing of referrals or Hub situations.
@@ -11,6 +12,7 @@ Call these from ``transaction.on_commit``: a hint for a change that rolled back 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 
 from asgiref.sync import async_to_sync
@@ -42,6 +44,12 @@ def district_group(district_id: int) -> str:
 def hub_table_group(table_id: int) -> str:
     """A Hub table's pages (its agenda, its situations); also sent to each person's own group."""
     return f"hub-table-{table_id}"
+
+
+def session_group(session_key: str) -> str:
+    """The group of one sign-in's sockets. A digest: group names reach Redis keys and logs, the key must not."""
+    digest = hashlib.sha256(("handoff-session-group:" + session_key).encode()).hexdigest()[:40]
+    return f"session-{digest}"
 
 
 def _send(groups: list[str], message: dict) -> None:
@@ -94,8 +102,13 @@ def hub_agenda_changed(*, table_id: int, user_ids, sequence: int) -> None:
     _send(groups, {"type": "hint", "topic": "hub-agenda", "ref": str(table_id), "seq": sequence})
 
 
-def session_ended(*, user_id: int) -> None:
-    """Close every socket of a user who signed out."""
+def session_ended(*, session_key: str) -> None:
+    """Close the sockets of one sign-in (its logout or expiry); the person's other sign-ins keep theirs."""
+    _send([session_group(session_key)], {"type": "session.end"})
+
+
+def account_sessions_ended(*, user_id: int) -> None:
+    """Close every socket of a person (log out everywhere, a new password, a deactivated account)."""
     _send([user_group(user_id)], {"type": "session.end"})
 
 

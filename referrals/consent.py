@@ -87,7 +87,7 @@ def override_holders(organisation_id: int) -> list[str]:
     users = (
         get_user_model()
         .objects.filter(Q(user_permissions=permission) | Q(groups__permissions=permission), is_active=True)
-        .filter(memberships__organisation_id=organisation_id, memberships__is_active=True)
+        .filter(memberships__organisation_id=organisation_id, memberships__is_active=True, memberships__pending=False)
         .distinct()
         .order_by("first_name", "last_name")
     )

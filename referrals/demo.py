@@ -130,7 +130,10 @@ PERSONAS = [
     Persona("agency.housing", "Pat", "Sullivan", "housing", Role.HUB_MEMBER),
     Persona("agency.school", "Morgan", "Ellis", "school", Role.HUB_MEMBER),
     Persona("analyst", "Robin", "Castro", "bpd", Role.ANALYST),
+    Persona("privacy.officer", "Jamie", "Okoro", "hub", Role.PRIVACY_OFFICER),
     Persona("admin", "Casey", "Admin", None, None, superuser=True),
+    # A second administrator: a privileged membership one grants waits for the other to confirm it.
+    Persona("admin.second", "Avery", "Admin", None, None, superuser=True),
 ]
 
 

@@ -33,6 +33,7 @@ CONSENT_REVOKED = "consent_revoked"
 REROUTED = "rerouted"
 BREAK_GLASS = "break_glass"
 PART2_CONSENT = "part2_consent"
+PART2_CONSENT_REVOKED = "part2_consent_revoked"
 
 EVENT_KINDS: dict[str, EventKind] = {
     FILED: EventKind("Request filed", police_visible=True),
@@ -52,6 +53,7 @@ EVENT_KINDS: dict[str, EventKind] = {
     REROUTED: EventKind("Re-routed", police_visible=True),
     BREAK_GLASS: EventKind("Opened by break-glass, outside the reader's scope", police_visible=False),
     PART2_CONSENT: EventKind("Consent to a disclosure recorded", police_visible=False),
+    PART2_CONSENT_REVOKED: EventKind("Consent to a disclosure revoked", police_visible=False),
 }
 
 

@@ -45,6 +45,7 @@ def partner_members(referral: Referral, *, role: str):
             memberships__organisation_id=referral.program.organisation_id,
             memberships__role=role,
             memberships__is_active=True,
+            memberships__pending=False,
         )
         .distinct()
         .order_by("first_name", "last_name")

@@ -352,12 +352,19 @@ class ReferralEvent(AppendOnlyModel):
 
 
 class ClinicalAccessLog(AppendOnlyModel):
-    """Who read which clinical record, when, from which view, and why. Written in the same request as the read."""
+    """Who read which clinical record, when, from where, from which view, and why; or who was refused it and why.
+    Written in the same request as the read (or the refusal)."""
+
+    class Outcome(models.TextChoices):
+        READ = "read", "Read"
+        REFUSED = "refused", "Refused"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="access_log")
     view = models.CharField(max_length=100)
     reason = models.CharField(max_length=100)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.READ)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -387,6 +394,9 @@ class Part2Consent(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-given_at", "-pk"]
@@ -429,6 +439,7 @@ class BreakGlass(AppendOnlyModel):
     reason = models.CharField(max_length=500)
     opened_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]

@@ -103,7 +103,35 @@ def part2_consent_record(
 
 
 @transaction.atomic
-def part2_disclose(*, note: ClinicalNote, actor, recipient: str, consent: Part2Consent | None) -> Disclosure:
+def part2_consent_revoke(*, consent: Part2Consent, actor) -> Part2Consent:
+    """The person revokes a Part 2 consent: from now on nothing more is disclosed under it. The consent and the
+    disclosures already made under it stay on record (the accounting keeps them)."""
+    referral = lock(consent.referral)
+    consent = Part2Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.referral_id != referral.pk or not reads_part2(actor, referral):
+        raise Refused("Only the staff treating this person can record that they revoked a consent.")
+    if consent.revoked_at is not None:
+        raise ReferralError("This consent was already revoked.")
+    consent.revoked_at = timezone.now()
+    consent.revoked_by = actor
+    consent.save(update_fields=["revoked_at", "revoked_by"])
+    record_event(referral, events.PART2_CONSENT_REVOKED, actor=actor)
+    return consent
+
+
+def part2_consents(referral: Referral) -> list[Part2Consent]:
+    """The referral's Part 2 consents, newest first, with whether each is in force today."""
+    today = timezone.localdate()
+    consents = list(referral.part2_consents.select_related("recorded_by", "revoked_by"))
+    for consent in consents:
+        consent.is_in_force = consent.in_force(today)
+    return consents
+
+
+@transaction.atomic
+def part2_disclose(
+    *, note: ClinicalNote, actor, recipient: str, consent: Part2Consent | None, ip_address: str | None = None
+) -> Disclosure:
     """Disclose one Part 2 note to ``recipient`` under ``consent``: refused, and nothing written, unless the actor
     reads Part 2 on this case and the consent is in force, of this person, naming this recipient."""
     referral = lock(note.referral)
@@ -125,7 +153,9 @@ def part2_disclose(*, note: ClinicalNote, actor, recipient: str, consent: Part2C
         disclosed_by=actor,
         notice=REDISCLOSURE_NOTICE,
     )
-    ClinicalAccessLog.objects.create(user=actor, referral=referral, view="part2_disclose", reason="part2 disclosure")
+    ClinicalAccessLog.objects.create(
+        user=actor, referral=referral, view="part2_disclose", reason="part2 disclosure", ip_address=ip_address
+    )
     return disclosure
 
 

@@ -112,7 +112,14 @@ def police_list(*, user, limit: int = 50) -> list[Referral]:
 
 
 def get_police_referral_for_user(user, public_id: str) -> Referral:
-    referral = referrals_for_police(user=user).filter(public_id=public_id).first()
+    """One referral for its police page, joined to what the page and the policy read (the program's organisation
+    for the responder's phone, and whichever workflow state row it has) so the page costs no extra queries."""
+    referral = (
+        referrals_for_police(user=user)
+        .select_related("program__organisation", *(spec.related_name for spec in workflows.registered()))
+        .filter(public_id=public_id)
+        .first()
+    )
     if referral is None:
         raise Http404("No such referral")
     return referral
@@ -248,14 +255,20 @@ def phone_of(user, organisation_id: int) -> str:
     """The callback number on a person's membership of an organisation ("" if none)."""
     if user is None:
         return ""
-    membership = user.memberships.filter(organisation_id=organisation_id, is_active=True).exclude(phone="").first()
-    return membership.phone if membership else ""
+    phone = (
+        user.memberships.filter(organisation_id=organisation_id, is_active=True, pending=False)
+        .exclude(phone="")
+        .order_by("pk")  # not the model's ordering by organisation name: no join for one column
+        .values_list("phone", flat=True)
+        .first()
+    )
+    return phone or ""
 
 
 def _police_phones(user) -> QuerySet:
     """An officer's callback numbers on their police memberships, the one to show first."""
     return (
-        Membership.objects.filter(user=user, role__in=POLICE_ROLES, is_active=True)
+        Membership.objects.filter(user=user, role__in=POLICE_ROLES, is_active=True, pending=False)
         .exclude(phone="")
         .order_by("organisation__name", "role", "pk")
         .values_list("phone", flat=True)

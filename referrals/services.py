@@ -436,19 +436,37 @@ def clinical_note_add(*, referral: Referral, actor, text: str, part2: bool = Fal
     return note
 
 
-def clinical_record_read(*, user, referral: Referral, view: str, reason: str) -> None:
+def clinical_record_read(*, user, referral: Referral, view: str, reason: str, ip_address: str | None = None) -> None:
     """Write the access-log row for a read of the subject or clinical record; call it in the request that reads."""
-    ClinicalAccessLog.objects.create(user=user, referral=referral, view=view, reason=reason)
+    ClinicalAccessLog.objects.create(user=user, referral=referral, view=view, reason=reason, ip_address=ip_address)
 
 
-def clinical_records_read(*, user, referrals, view: str, reason: str) -> None:
+def clinical_records_read(*, user, referrals, view: str, reason: str, ip_address: str | None = None) -> None:
     """One access-log row per referral whose clinical record a list showed, in one INSERT."""
     ClinicalAccessLog.objects.bulk_create(
         [
-            ClinicalAccessLog(user=user, referral=r, view=view, reason=reason)
+            ClinicalAccessLog(user=user, referral=r, view=view, reason=reason, ip_address=ip_address)
             for r in {r.pk: r for r in referrals}.values()
         ]
     )
+
+
+def clinical_read_refused(*, user, public_id: str, view: str, reason: str, ip_address: str | None = None) -> bool:
+    """Write a "refused" access-log row when a signed-in person asked for a referral's partner side and was refused
+    (not theirs, or not their role). A reference that names no referral writes nothing: no record was asked for.
+    The person still gets the same answer as for a reference that does not exist."""
+    referral_id = Referral.objects.filter(public_id=str(public_id)[:12]).values_list("pk", flat=True).first()
+    if referral_id is None or not getattr(user, "is_authenticated", False):
+        return False
+    ClinicalAccessLog.objects.create(
+        user=user,
+        referral_id=referral_id,
+        view=view[:100],
+        reason=reason[:100],
+        outcome=ClinicalAccessLog.Outcome.REFUSED,
+        ip_address=ip_address,
+    )
+    return True
 
 
 def due_referral_ids(*, workflow: str, now: datetime, limit: int = 1000) -> list[int]:

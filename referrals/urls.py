@@ -16,5 +16,6 @@ urlpatterns = [
     path("break-glass/<int:pk>/review/", privacy.break_glass_review, name="break_glass_review"),
     path("queue/<str:public_id>/", partner.case, name="case"),
     path("queue/<str:public_id>/disclosures/", privacy.disclosures, name="disclosures"),
+    path("queue/<str:public_id>/part2/", privacy.part2_consents, name="part2"),
     path("queue/<str:public_id>/<slug:action>/", partner.case_action, name="case_action"),
 ]

@@ -47,6 +47,7 @@ def front_line_staff(organisation: Organisation) -> QuerySet:
             memberships__organisation=organisation,
             memberships__role__in=FRONTLINE_PARTNER_ROLES,
             memberships__is_active=True,
+            memberships__pending=False,
         )
         .distinct()
         .order_by("first_name", "last_name", "username")

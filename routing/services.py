@@ -50,6 +50,7 @@ def _unit_is_covered(organisation_id: int, unit: Unit) -> bool:
             role__in=FRONTLINE_PARTNER_ROLES,
             units=unit,
             is_active=True,
+            pending=False,
             user__is_active=True,
         ).exists()
     )
@@ -94,6 +95,7 @@ def _staffed(program, step: Step, at: datetime) -> bool:
             user__memberships__role__in=FRONTLINE_PARTNER_ROLES,
             user__memberships__units=step.unit,
             user__memberships__is_active=True,
+            user__memberships__pending=False,
         ).exists()
     return shifts.filter(districts=step.district).exists()
 
@@ -185,7 +187,7 @@ def shift_create(
     if not districts and not on_call:
         raise RoutingError("A shift covers at least one district, or is citywide on-call.")
     is_member = Membership.objects.filter(
-        user=user, organisation=organisation, role__in=FRONTLINE_PARTNER_ROLES, is_active=True
+        user=user, organisation=organisation, role__in=FRONTLINE_PARTNER_ROLES, is_active=True, pending=False
     ).exists()
     if not is_member:
         raise RoutingError(f"{user.get_full_name() or user.get_username()} is not front-line staff of {organisation}.")

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import os
+import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 PASSWORD = "persona-password-1"
+# Django's own force_login: a password sign-in and nothing more. Tests of the second step sign in with this.
+password_only_login = Client.force_login
 
 
 def pytest_configure(config):
@@ -27,6 +32,89 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("CI") == "true" and item.get_closest_marker("browser"):
         report.outcome = "failed"
         report.longrepr = f"browser test skipped under CI=true: {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """A real OpenID Connect provider (tests/oidc_provider: django-oauth-toolkit, RS256) in a subprocess."""
+    from tests.oidc_provider.launch import TestProvider
+
+    provider = TestProvider.start(tmp_path_factory.mktemp("oidc-provider"))
+    yield provider
+    provider.stop()
+
+
+def totp_device_for(user):
+    """The user's confirmed authenticator (TOTP) device, made if they have none: what enrolment would have left."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.mfa import TOTP_DEVICE_NAME
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+    return device
+
+
+def totp_code(device) -> str:
+    """The code the person's authenticator app shows now (django_otp.oath), never one the server already took: it
+    refuses a time step it has accepted (replay), so a second sign-in within 30 seconds waits for the next step."""
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        time.sleep(device.step - (totp.time - device.t0) % device.step + 0.5)
+        totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in_both_steps(client, username: str, password: str = PASSWORD):
+    """The sign-in page, then, when the next page asks for it, the second step with a real code from the person's
+    device (made first if they need one). The last step's response, not followed."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.mfa import mfa_required
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None and user.is_active and mfa_required(user, None):
+        totp_device_for(user)
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    if response.status_code != 302 or user is None:
+        return response
+    after = client.get(response["Location"])
+    if after.status_code != 302 or not after["Location"].startswith("/accounts/two-step/verify/"):
+        return response
+    next_url = parse_qs(urlsplit(after["Location"]).query).get("next", ["/"])[0]
+    code = totp_code(totp_device_for(user))
+    return client.post("/accounts/two-step/verify/", {"code": code, "next": next_url})
+
+
+def pass_second_factor(client, user) -> None:
+    """Mark the client's session verified with the user's device, as the verify page does after a right code
+    (django-otp's session key): for people who must use a second factor (accounts.mfa) or have set one up."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.mfa import has_confirmed_device, mfa_required
+
+    if not user.is_active or not (mfa_required(user, None) or has_confirmed_device(user)):
+        return
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device_for(user).persistent_id
+    session.save()
+
+
+def _force_login_with_second_factor(self, user, backend=None):
+    password_only_login(self, user, backend)
+    pass_second_factor(self, user)
+
+
+@pytest.fixture(autouse=True)
+def _sign_ins_pass_the_second_factor(monkeypatch):
+    """The two-step sign-in is on in every test. ``client.force_login`` stands for a whole sign-in, both steps,
+    as the browser tests' sign_in types a real code; ``password_only_login`` stops after the password."""
+    monkeypatch.setattr(Client, "force_login", _force_login_with_second_factor)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.audit import client_ip
 from hub import events, policy, selectors, services
 from hub import forms as hub_forms
 from hub.models import Assignment, OutcomeCheck, Situation
@@ -91,7 +92,7 @@ def _context(request: HttpRequest, situation: Situation, *, bound: tuple[str, fo
     user = request.user
     details = selectors.situation_details(situation)
     # The one read of who the persons are: the rule and the access log are identity_for's.
-    identity = selectors.identity_for(user, details, view="hub:situation", reason=reason)
+    identity = selectors.identity_for(user, details, view="hub:situation", reason=reason, ip_address=client_ip(request))
     allowed = [name for name in policy.allowed_actions(user, details) if name in ACTIONS]
     if not details.table.outcome_checks and "outcome_check" in allowed:
         allowed.remove("outcome_check")

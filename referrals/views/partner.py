@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.audit import client_ip
 from referrals import break_glass, policy, services, workflows
 from referrals.models import Referral
 from referrals.selectors import (
@@ -25,7 +26,7 @@ from referrals.selectors import (
     referrals_for_partner,
     supervised_organisation_ids,
 )
-from referrals.views.access import partner_required
+from referrals.views.access import partner_referral, partner_required
 
 
 @partner_required
@@ -46,6 +47,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
         referrals=[item["referral"] for item in items if item["kind"] == "follow_up"],
         view="referrals:overdue",
         reason="overdue list",
+        ip_address=client_ip(request),
     )
     context = {"items": items}
     template = "referrals/overdue.html#items" if request.htmx else "referrals/overdue.html"
@@ -83,14 +85,16 @@ def _render_case(request, referral, *, status=200, bound_form=None, reason="case
     # No relation to it: the selector returned it for an unexpired break-glass opening (its probe runs only then).
     if not policy.relations(request.user, referral) and break_glass.is_open(request.user, referral):
         reason = break_glass.READ_REASON
-    services.clinical_record_read(user=request.user, referral=referral, view="referrals:case", reason=reason)
+    services.clinical_record_read(
+        user=request.user, referral=referral, view="referrals:case", reason=reason, ip_address=client_ip(request)
+    )
     template = "referrals/case.html#case" if request.htmx and status == 200 else "referrals/case.html"
     return render(request, template, _case_context(request, referral, bound_form), status=status)
 
 
 @partner_required
 def case(request: HttpRequest, public_id: str) -> HttpResponse:
-    referral = get_referral_for_user(request.user, public_id)
+    referral = partner_referral(request, public_id)
     return _render_case(request, referral, reason="live refresh" if request.htmx else "case page")
 
 
@@ -98,7 +102,7 @@ def case(request: HttpRequest, public_id: str) -> HttpResponse:
 @partner_required
 @require_POST
 def case_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
-    referral = get_referral_for_user(request.user, public_id)
+    referral = partner_referral(request, public_id)
     spec = workflows.spec_for(referral)
     chosen = spec.actions.get(action)
     if chosen is None or chosen.side != "partner":

@@ -7,7 +7,7 @@
   // "live-<topic>" and "live-ref-<ref>" on <body>; the page's htmx elements re-fetch their partial over HTTP,
   // where the ordinary permission checks apply. After a reconnect everything re-fetches once (missed hints);
   // while the socket is down the elements' slow "every Ns" polling keeps them roughly current.
-  var live = {socket: null, retry: 0, lastSeq: 0, connectedOnce: false, seen: {}};
+  var live = {socket: null, retry: 0, lastSeq: 0, connectedOnce: false, seen: {}, openedAt: 0};
 
   function fire(name, detail) {
     if (window.htmx) { window.htmx.trigger(document.body, name, detail || {}); }
@@ -22,6 +22,7 @@
       if (live.connectedOnce) { fire("live-referrals", {resync: true}); fire("live-inbox", {resync: true}); fireAllRefs(); }
       live.connectedOnce = true;
       live.retry = 0;
+      live.openedAt = Date.now();
     });
     socket.addEventListener("message", function (event) {
       var hint;
@@ -37,11 +38,45 @@
     });
     socket.addEventListener("close", function (event) {
       document.body.dataset.liveState = "closed";
-      if (event.code === 4401) { return; } // signed out: do not knock again
+      if (event.code === 4401) { signedOut(); return; } // signed out: do not knock again
       live.retry = Math.min(live.retry + 1, 6);
       window.setTimeout(function () { connect(path); }, 500 * Math.pow(2, live.retry - 1));
     });
   }
+
+  // The sign-in behind this page ended (logout here or elsewhere, log out everywhere, a new password, idle or time
+  // limit): nothing the page shows stays on screen. Then the page asks the server again, which sends it to the
+  // sign-in page with the reason (or shows it again if this browser is still signed in, after a new password).
+  function signedOut() {
+    document.body.dataset.liveState = "signed-out";
+    var main = document.getElementById("main");
+    if (main) {
+      var notice = document.createElement("section");
+      notice.className = "card narrow";
+      notice.setAttribute("role", "alert");
+      notice.dataset.signedOut = "";
+      var text = document.createElement("p");
+      text.textContent = "Signed out — sign in again.";
+      var link = document.createElement("a");
+      link.href = document.body.dataset.loginUrl || "/accounts/login/";
+      link.textContent = "Sign in";
+      notice.appendChild(text);
+      notice.appendChild(link);
+      main.replaceChildren(notice);
+    }
+    document.querySelectorAll(".topnav, .bell, form.logout").forEach(function (el) { el.remove(); });
+    // A socket refused at once is not followed by a reload: no loop if the server and the socket disagree.
+    if (live.openedAt && Date.now() - live.openedAt > 3000) {
+      window.setTimeout(function () { window.location.replace(window.location.href); }, 1500);
+    }
+  }
+
+  // A request the page makes by itself (a slow poll, a re-fetch after a live hint) is not the person's activity:
+  // it says so, and does not keep an idle sign-in alive. Clicks, typing and form posts are trusted events.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var cause = event.detail.triggeringEvent;
+    if (!cause || !cause.isTrusted) { event.detail.headers["X-Handoff-Background"] = "1"; }
+  });
 
   function fireAllRefs() {
     document.querySelectorAll("[hx-trigger*='live-ref-']").forEach(function (el) {

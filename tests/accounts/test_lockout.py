@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.lockout import LOCKED_MESSAGE, is_locked_out
 from accounts.models import SecurityEvent
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in_both_steps
 
 
 def sign_in(client, username: str, password: str):
@@ -136,7 +136,7 @@ def test_a_locked_out_users_open_session_goes_on(client, personas):
     the account."""
     from django.test import Client
 
-    assert sign_in(client, "officer.b2", PASSWORD).status_code == 302
+    assert sign_in_both_steps(client, "officer.b2").status_code == 302
     attacker = Client()
     fail(attacker, "officer.b2", 5)
     assert is_locked_out("officer.b2")

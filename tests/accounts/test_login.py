@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in_both_steps
 
 # Until each role's own feature lands, its home is the "who am I and what can I do" page.
 EXPECTED_HOME = {
@@ -17,14 +17,16 @@ EXPECTED_HOME = {
     "hub.coordinator": "/hub/",
     "agency.housing": "/hub/",
     "agency.school": "/hub/",
-    "analyst": "/accounts/me/",
+    "analyst": "/dashboards/",
     "admin": "/admin/",
 }
 
 
 @pytest.mark.parametrize("username", sorted(EXPECTED_HOME))
 def test_each_persona_lands_on_its_home_after_login(client, personas, username):
-    response = client.post("/accounts/login/", {"username": username, "password": PASSWORD}, follow=True)
+    signed_in = sign_in_both_steps(client, username, PASSWORD)
+    assert signed_in.status_code == 302
+    response = client.get(signed_in["Location"], follow=True)
     assert response.redirect_chain[-1][0] == EXPECTED_HOME[username]
     assert response.status_code == 200
 

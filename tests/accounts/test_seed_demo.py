@@ -35,7 +35,7 @@ def test_seed_demo_run_twice_leaves_the_same_counts(settings):
     first = counts()
     call_command("seed_demo")
     assert counts() == first
-    assert first["users"] == 17
+    assert first["users"] == 19
     assert first["programs"] == 6
     assert first["hub tables"] == 2 and first["hub situations"] == 12
 
@@ -91,3 +91,34 @@ def test_seeded_clinician_is_in_the_role_group_and_the_district_team(settings, p
     assert "Role: Clinician" in names
     assert team.group.name in names
     assert user.has_perm("programs.view_program")
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_two_step_logins_the_shared_demo_key_and_prints_it(settings, client):
+    """Demo only: each login that must give a second factor can, with one key printed beside the logins."""
+    from base64 import b32decode
+    from io import StringIO
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from referrals.management.commands.seed_demo import DEMO_TOTP_SECRET
+    from tests.conftest import sign_in_both_steps
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=StringIO())  # again: still one device each
+    printed = out.getvalue()
+    assert "DEMO ONLY" in printed
+    assert DEMO_TOTP_SECRET in printed and f"otpauth://totp/Handoff%20demo?secret={DEMO_TOTP_SECRET}" in printed
+    assert "* clinician.b2" in printed and "  analyst" in printed and "* analyst" not in printed
+    devices = TOTPDevice.objects.filter(confirmed=True)
+    owners = set(devices.values_list("user__username", flat=True))
+    assert {"clinician.b2", "officer.b2", "hub.coordinator", "agency.school", "admin"} <= owners
+    assert "analyst" not in owners
+    assert devices.count() == len(owners)
+    assert {bytes(device.bin_key) for device in devices} == {b32decode(DEMO_TOTP_SECRET)}
+
+    response = sign_in_both_steps(client, "clinician.b2", settings.DEMO_PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/queue/").status_code == 200

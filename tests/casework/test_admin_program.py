@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Organisation, Role
+from accounts.models import Membership, Organisation, Role
+from accounts.services import membership_grant_confirm
 from districts.models import District
 from programs.models import Program, Workflow
 from referrals.models import PoliceStatus, Referral
@@ -77,6 +78,9 @@ def test_a_new_partner_and_casework_program_made_in_the_admin_take_referrals_end
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
+    grant = Membership.objects.get(user=mentor)
+    assert grant.pending  # a partner membership opens nothing until a second administrator confirms it
+    membership_grant_confirm(membership=grant, actor=personas["admin.second"])
 
     officer = _as(personas["officer.d4"])
     chooser = officer.get(reverse("referrals:new"), {"district": District.objects.get(code="E13").pk, "age": "14"})

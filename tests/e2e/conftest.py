@@ -144,12 +144,24 @@ def e2e_personas(transactional_db):
 
 
 def sign_in(page, username: str) -> None:
-    from tests.conftest import PASSWORD
+    """The sign-in page, then (for people who need it: accounts.mfa) the second step with a real code."""
+    from django.contrib.auth import get_user_model
 
+    from accounts.mfa import has_confirmed_device, mfa_required
+    from tests.conftest import PASSWORD, totp_code, totp_device_for
+
+    user = get_user_model().objects.get(username=username)
+    two_step = user.is_active and (mfa_required(user, None) or has_confirmed_device(user))
+    device = totp_device_for(user) if two_step else None
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    if device is not None:
+        expect(page).to_have_url(re.compile(r"/accounts/two-step/verify/"))
+        page.fill("#id_code", totp_code(device))
+        page.get_by_role("button", name="Continue").click()  # not the top bar's "Log out", also a submit button
+        expect(page).not_to_have_url(re.compile(r"/accounts/two-step/"))
 
 
 def collect_frames(page) -> list[str]:

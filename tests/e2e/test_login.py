@@ -16,7 +16,7 @@ HEADINGS = {
     "youth.e13": "Youth / outreach worker · YouthConnect, Boys & Girls Clubs of Boston",
     "hub.coordinator": "My tables",
     "agency.school": "My tables",
-    "analyst": "Analyst · Boston Police Department",
+    "analyst": "Program dashboards",
     "admin": "Site administration",
 }
 

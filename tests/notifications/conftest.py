@@ -1,13 +1,21 @@
-"""Shared pieces for the notification tests: a local SMS webhook stub and an email outbox in memory."""
+"""Shared pieces for the notification tests: a local SMS webhook stub, an email outbox in memory, and the live
+socket's application with signed-in personas to open it."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.test import Client
+
+from accounts.models import Team
+from programs.models import Program
 
 
 class SmsStub:
@@ -85,3 +93,59 @@ def sms_stub(settings):
 @pytest.fixture(autouse=True)
 def email_in_memory(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+# --- the live socket (test_live.py, test_session_sockets.py) ------------------------------------------------
+
+
+@pytest.fixture
+def channels_prefix(settings):
+    """The Redis channel layer under a prefix of this process's own (the in-memory layer is per process anyway)."""
+    prefix = f"handoff-test-{os.getpid()}"
+    if settings.REDIS_URL:
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": prefix},
+            }
+        }
+    return prefix
+
+
+@pytest.fixture
+def application(settings, channels_prefix):
+    """config.asgi's application, imported afresh for a deployment serving 127.0.0.1 (the origin check reads
+    ALLOWED_HOSTS when the module is imported); the module imported before, if any, is put back afterwards."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    previous = sys.modules.pop("config.asgi", None)
+    try:
+        yield importlib.import_module("config.asgi").application
+    finally:
+        sys.modules.pop("config.asgi", None)
+        if previous is not None:
+            sys.modules["config.asgi"] = previous
+
+
+def session_cookie(client: Client) -> bytes:
+    return b"sessionid=" + client.cookies["sessionid"].value.encode()
+
+
+@pytest.fixture
+def sign_in(personas):
+    """sign_in("clinician.b2") -> (user, test client, cookie header) for a fresh session of that persona."""
+
+    def _sign_in(username: str):
+        user = personas[username]
+        client = Client()
+        client.force_login(user)
+        return user, client, session_cookie(client)
+
+    return _sign_in
+
+
+@pytest.fixture
+def ids(personas):
+    """BEST's id and the group ids of its district teams, by district code."""
+    best = Program.objects.get(slug="co-response").organisation
+    teams = Team.objects.filter(organisation=best, kind=Team.Kind.DISTRICT).select_related("district")
+    return {team.district.code: team.group_id for team in teams} | {"best": best.pk}

@@ -12,7 +12,6 @@ elsewhere never reach these sockets.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import sys
 from contextlib import asynccontextmanager
@@ -21,15 +20,14 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Team
+from accounts.session_store import SessionStore
 from districts.models import District
 from notifications import hints
 from notifications.consumers import SIGNED_OUT
-from programs.models import Program
+from tests.notifications.conftest import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,59 +39,6 @@ CLOSED = {"type": "websocket.close", "code": SIGNED_OUT}
 
 def _hint(sequence: int) -> dict:
     return {"topic": "referrals", "ref": PUBLIC_ID, "seq": sequence}
-
-
-@pytest.fixture
-def channels_prefix(settings):
-    """The Redis channel layer under a prefix of this process's own (the in-memory layer is per process anyway)."""
-    prefix = f"handoff-test-{os.getpid()}"
-    if settings.REDIS_URL:
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": prefix},
-            }
-        }
-    return prefix
-
-
-@pytest.fixture
-def application(settings, channels_prefix):
-    """config.asgi's application, imported afresh for a deployment serving 127.0.0.1 (the origin check reads
-    ALLOWED_HOSTS when the module is imported); the module imported before, if any, is put back afterwards."""
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]
-    previous = sys.modules.pop("config.asgi", None)
-    try:
-        yield importlib.import_module("config.asgi").application
-    finally:
-        sys.modules.pop("config.asgi", None)
-        if previous is not None:
-            sys.modules["config.asgi"] = previous
-
-
-def _cookie(client: Client) -> bytes:
-    return b"sessionid=" + client.cookies["sessionid"].value.encode()
-
-
-@pytest.fixture
-def sign_in(personas):
-    """sign_in("clinician.b2") -> (user, test client, cookie header) for a fresh session of that persona."""
-
-    def _sign_in(username: str):
-        user = personas[username]
-        client = Client()
-        client.force_login(user)
-        return user, client, _cookie(client)
-
-    return _sign_in
-
-
-@pytest.fixture
-def ids(personas):
-    """BEST's id and the group ids of its district teams, by district code."""
-    best = Program.objects.get(slug="co-response").organisation
-    teams = Team.objects.filter(organisation=best, kind=Team.Kind.DISTRICT).select_related("district")
-    return {team.district.code: team.group_id for team in teams} | {"best": best.pk}
 
 
 def _socket(application, *, cookie: bytes | None = None, origin: bytes = ORIGIN) -> WebsocketCommunicator:
@@ -235,13 +180,13 @@ def test_a_socket_joins_the_groups_a_registered_provider_names_for_its_user(appl
         groups.unregister("test.extra")
 
 
-def test_logout_closes_the_users_open_socket_with_4401(application, sign_in):
+def test_logout_closes_that_sessions_open_socket_with_4401(application, sign_in):
     _, client, cookie = sign_in("clinician.b2")
 
     async def scenario():
         async with _connected(application, cookie) as socket:
             assert await socket.receive_nothing(timeout=0.2)
-            await sync_to_async(client.logout)()  # user_logged_out -> hints.session_ended
+            await sync_to_async(client.logout)()  # user_logged_out -> accounts.sessions -> hints.session_ended
             return await socket.receive_output(timeout=5)
 
     assert async_to_sync(scenario)() == CLOSED
@@ -271,13 +216,15 @@ def test_a_socket_opened_late_in_a_session_is_closed_with_4401_when_that_session
     application, personas, monkeypatch, settings
 ):
     # Signed in SESSION_COOKIE_AGE - 2 s ago: the session ends 2 s from now, not a full session age after connect.
+    # (Its idle limit is longer than the whole session here: the absolute limit is the one under test.)
+    settings.SESSION_IDLE_MINUTES = 24 * 60
     signed_in_at = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE - SESSION_SECONDS)
     client = Client()
     with monkeypatch.context() as past:
         past.setattr(timezone, "now", lambda: signed_in_at)
         client.force_login(personas["clinician.b2"])
 
-    assert _closed_when_session_ends(application, _cookie(client)) == (True, CLOSED)
+    assert _closed_when_session_ends(application, session_cookie(client)) == (True, CLOSED)
 
 
 SEND_FROM_ANOTHER_PROCESS = """
@@ -309,3 +256,51 @@ def test_a_hint_sent_by_another_process_reaches_this_processs_socket_through_red
             return await socket.receive_json_from(timeout=5)
 
     assert async_to_sync(scenario)() == _hint(12)
+
+
+def test_a_session_that_has_not_passed_its_second_step_is_refused_with_4401(application, personas):
+    """A password alone opens no socket for a role that needs two-step sign-in (accounts.mfa); the same person's
+    socket opens once the session has passed the second step."""
+    from tests.conftest import pass_second_factor, password_only_login, totp_device_for
+
+    clinician = personas["clinician.b2"]
+    client = Client()
+    password_only_login(client, clinician)
+
+    async def scenario():
+        return await _socket(application, cookie=session_cookie(client)).connect(timeout=5)
+
+    assert async_to_sync(scenario)() == (False, SIGNED_OUT)  # no device yet: must enrol first
+    totp_device_for(clinician)
+    assert async_to_sync(scenario)() == (False, SIGNED_OUT)  # a device, not yet verified in this session
+
+    pass_second_factor(client, clinician)
+
+    async def verified():
+        async with _connected(application, session_cookie(client)):
+            return True
+
+    assert async_to_sync(verified)()
+
+
+def test_an_officer_signed_in_through_an_identity_provider_with_mfa_opens_the_socket(application, personas):
+    """The single sign-on marks a sign-in whose identity provider did the second factor: no Handoff code then."""
+    from accounts.mfa import IDP_MFA_SESSION_KEY
+    from tests.conftest import password_only_login
+
+    client = Client()
+    password_only_login(client, personas["officer.b2"])
+
+    async def scenario():
+        return await _socket(application, cookie=session_cookie(client)).connect(timeout=5)
+
+    assert async_to_sync(scenario)() == (False, SIGNED_OUT)  # a password sign-in: a second factor is owed
+    session = client.session
+    session[IDP_MFA_SESSION_KEY] = True
+    session.save()
+
+    async def accepted():
+        async with _connected(application, session_cookie(client)):
+            return True
+
+    assert async_to_sync(accepted)()

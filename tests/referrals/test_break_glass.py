@@ -19,12 +19,22 @@ ORDINARY = "Threatened his neighbour with a knife"
 REASON = "He told our youth worker he will hurt his brother tonight; need the crisis plan"
 
 OPENER = "youth.supervisor"  # YouthConnect's supervisor, outside BEST's record
-REVIEWER = "clinician.supervisor"
+REVIEWER = "youth.supervisor.second"  # a second supervisor of the opener's own organisation (the `referral` fixture)
 
 
 @pytest.fixture
 def referral(personas):
-    """A BEST B2 call held by clinician.b2, with an ordinary note and a Part 2 note."""
+    """A BEST B2 call held by clinician.b2, with an ordinary note and a Part 2 note; and a second YouthConnect
+    supervisor (REVIEWER) to review the opener's openings."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Organisation, Role
+    from accounts.services import membership_create
+
+    reviewer = get_user_model().objects.create_user(username=REVIEWER, password=None)
+    youthconnect = Organisation.objects.get(short_name="YouthConnect")
+    membership_create(user=reviewer, organisation=youthconnect, role=Role.WORKER_SUPERVISOR, all_districts=True)
+    personas[REVIEWER] = reviewer
     referral = advance(
         file_referral(personas["officer.b2"], "B2", subject_name="Cosmo Ferrante"), personas["clinician.b2"], "on_scene"
     )
@@ -78,8 +88,11 @@ def test_break_glass_opens_the_record_read_only_flagged_and_logged(client, login
         html = response.content.decode()
         assert ORDINARY in html and "Cosmo Ferrante" in html
         assert PART2 not in html  # never under break-glass
-    logged = list(ClinicalAccessLog.objects.filter(user=user).values_list("referral", "view", "reason"))
+    logged = list(ClinicalAccessLog.objects.filter(user=user, outcome="read").values_list("referral", "view", "reason"))
     assert logged == [(referral.pk, "referrals:case", "break-glass")] * 2
+    # The 404 before the opening was a refused read, logged as such.
+    refused = ClinicalAccessLog.objects.get(user=user, outcome="refused")
+    assert (refused.referral, refused.reason) == (referral, "not in the reader's scope")
 
     # Read only: no action is theirs, and the record stays off their lists.
     notes = ClinicalNote.objects.count()
@@ -98,8 +111,8 @@ def test_break_glass_expires(client, login, referral, personas, settings):
     assert client.get(case_url).status_code == 200
     with mock.patch("django.utils.timezone.now", return_value=opening.expires_at + timedelta(seconds=1)):
         assert client.get(case_url).status_code == 404
-    reads = ClinicalAccessLog.objects.filter(user=user).count()
-    assert reads == 1
+    assert ClinicalAccessLog.objects.filter(user=user, outcome="read").count() == 1
+    assert ClinicalAccessLog.objects.filter(user=user, outcome="refused").count() == 1  # the read after expiry
 
 
 def test_review_by_the_opener_is_refused_and_by_a_second_supervisor_recorded(referral, personas):
@@ -108,10 +121,17 @@ def test_review_by_the_opener_is_refused_and_by_a_second_supervisor_recorded(ref
         break_glass.break_glass_review(
             opening=opening, actor=personas[OPENER], outcome=BreakGlassReview.Outcome.JUSTIFIED
         )
-    with pytest.raises(Refused, match="privacy officer"):
+    with pytest.raises(Refused, match="Only a supervisor"):
         break_glass.break_glass_review(
             opening=opening, actor=personas["youth.e13"], outcome=BreakGlassReview.Outcome.JUSTIFIED
         )
+    # A supervisor of another organisation (BEST's, whose record it is) neither lists nor reviews it.
+    with pytest.raises(Refused, match="opener's own organisation"):
+        break_glass.break_glass_review(
+            opening=opening, actor=personas["clinician.supervisor"], outcome=BreakGlassReview.Outcome.JUSTIFIED
+        )
+    assert list(break_glass.unreviewed(user=personas["clinician.supervisor"])) == []
+    assert list(break_glass.unreviewed(user=personas[OPENER])) == []  # never the opener's own
     assert BreakGlassReview.objects.count() == 0
     assert list(break_glass.unreviewed(user=personas[REVIEWER])) == [opening]
 
@@ -126,7 +146,7 @@ def test_review_by_the_opener_is_refused_and_by_a_second_supervisor_recorded(ref
     assert list(break_glass.unreviewed(user=personas[REVIEWER])) == []
     with pytest.raises(ReferralError, match="already been reviewed"):
         break_glass.break_glass_review(
-            opening=opening, actor=personas["trauma.supervisor"], outcome=BreakGlassReview.Outcome.NOT_JUSTIFIED
+            opening=opening, actor=personas[REVIEWER], outcome=BreakGlassReview.Outcome.NOT_JUSTIFIED
         )
 
 
@@ -171,10 +191,11 @@ def test_break_glass_page_opens_the_record_and_reviewers_list_it(client, login, 
     assert response.status_code == 302
     assert response["Location"] == reverse("referrals:case", args=[referral.public_id])
     opening = BreakGlass.objects.get()
-    assert client.get(reverse("referrals:break_glass_reviews")).status_code == 200  # the opener sees, cannot review
+    html = client.get(reverse("referrals:break_glass_reviews")).content.decode()
+    assert f'data-opening="{opening.pk}"' not in html  # the opener's own opening is not theirs to review
     assert (
         client.post(reverse("referrals:break_glass_review", args=[opening.pk]), {"outcome": "justified"}).status_code
-        == 403
+        == 404
     )
 
     login(REVIEWER)

@@ -219,11 +219,14 @@ def test_each_case_read_by_a_partner_writes_one_access_log_row(client, personas,
     assert rows == [(user.pk, referral.pk, "referrals:case")] * 2
 
 
-def test_case_404_writes_no_access_log_row(client, personas, login):
+def test_case_404_writes_no_read_row_only_the_refusal(client, personas, login):
     referral = file_referral(personas["officer.b2"], "B2")
-    login("clinician.c11")
+    user = login("clinician.c11")
     assert client.get(reverse("referrals:case", args=[referral.public_id])).status_code == 404
-    assert ClinicalAccessLog.objects.count() == 0
+    assert not ClinicalAccessLog.objects.filter(outcome="read").exists()
+    assert list(ClinicalAccessLog.objects.values_list("user", "referral", "outcome")) == [
+        (user.pk, referral.pk, "refused")
+    ]
 
 
 def test_police_status_page_writes_no_access_log_row(client, personas, login):

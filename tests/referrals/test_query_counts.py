@@ -1,8 +1,11 @@
 """What each page of the slice costs in queries, pinned: no more than before the envelope reshape (the bench's
-counts, bench/RESULTS-before-reshape.md), and the same with 5 requests as with 200, or with a long history.
+counts, bench/RESULTS-before-reshape.md) but for the second factor's one, and the same with 5 requests as with 200,
+or with a long history.
 
-Five of every signed-in page's queries are the request's own: the session, the user, and the user's memberships
-with their districts and units (loaded once per request); one more is the unread-notices count in the header."""
+Six of every signed-in page's queries are the request's own: the session, the user, the device that passed the
+second sign-in step (django-otp's ``is_verified``: one query, added with two-step sign-in), and the user's
+memberships with their districts and units (loaded once per request); one more is the unread-notices count in the
+header."""
 
 from __future__ import annotations
 
@@ -22,14 +25,14 @@ from referrals.workflows.co_response.models import FollowUp
 from tests.referrals.factories import advance, file_referral
 from tests.referrals.query_counts import fill_requests, measure
 
-# The lists: the request's six, and two of the page's own. The queue's are its waiting rows and its own open
+# The lists: the request's seven, and two of the page's own. The queue's are its waiting rows and its own open
 # work, each with its rows' workflow states joined; a supervisor's queue has a third list, everyone else's work.
 # My referrals: each branch of the police condition gives its newest ids, and one query loads those rows.
 LIST_QUERIES = {
-    ("officer.b2", "referrals:mine"): 8,
-    ("sergeant.b2", "referrals:mine"): 10,
-    ("clinician.b2", "referrals:queue"): 8,
-    ("clinician.supervisor", "referrals:queue"): 9,
+    ("officer.b2", "referrals:mine"): 9,
+    ("sergeant.b2", "referrals:mine"): 11,
+    ("clinician.b2", "referrals:queue"): 9,
+    ("clinician.supervisor", "referrals:queue"): 10,
 }
 
 
@@ -61,16 +64,16 @@ def test_page_and_partial_make_the_same_number_of_queries_with_5_and_200_request
 
 # --- the case page --------------------------------------------------------------------------------------------
 
-# The request's six; one query for the referral with its subject and officer, the queue holding it, its workflow
+# The request's seven; one query for the referral with its subject and officer, the queue holding it, its workflow
 # state and clinical record, whether a follow-up is open and whether a team of the viewer's holds it; the access-log
 # row; the timeline, the notes and the follow-ups. The buttons cost nothing more: the policy answers from what that
 # one query loaded. As before the reshape, in every state.
-CASE_QUERIES = 11
+CASE_QUERIES = 12
 # Once someone has taken the request the page shows the filing officer's callback number: one small query of its
 # own (cheaper to run than a subquery in the referral's query is to compile).
 OFFICER_PHONE_QUERIES = 1
 TAKEN = {"accepted", "on_scene", "disposed", "follow_up", "closed"}
-SUPERVISOR_CASE_QUERIES = {"waiting": 13, "disposed": 12, "closed": 11}
+SUPERVISOR_CASE_QUERIES = {"waiting": 14, "disposed": 13, "closed": 12}
 # While a request is open its assignee and the supervisors may send it to another program: the re-route form lists
 # the programs, one query more. A closed request (the bench's case page) offers no re-route.
 REROUTE_FORM_QUERIES = 1
@@ -155,10 +158,38 @@ def test_case_page_queries_are_pinned_in_every_state_and_do_not_grow_with_its_hi
     assert short == long == {False: expected, True: expected}
 
 
+# --- the officer's status page ---------------------------------------------------------------------------------
+
+# The request's seven; the referral joined to its program's organisation and its workflow state (the policy reads the
+# state to offer Cancel); the police-visible timeline. Once someone holds it, the responder's callback number.
+POLICE_DETAIL_QUERIES = 9
+RESPONDER_PHONE_QUERIES = 1
+
+
+@pytest.mark.parametrize("state", ["waiting", "accepted", "disposed", "closed", "transferred"])
+def test_the_officers_status_page_queries_are_pinned_and_do_not_grow_with_its_history(client, personas, state):
+    referral = _case_at(personas, state)
+    path = reverse("referrals:police_detail", args=[referral.public_id])
+    client.force_login(personas["officer.b2"])
+    assert client.get(path).status_code == 200  # warm the per-process caches
+
+    def measure(htmx: bool) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, headers={"HX-Request": "true"} if htmx else {})
+        assert response.status_code == 200
+        return len(queries)
+
+    short = {htmx: measure(htmx) for htmx in (False, True)}
+    _add_history(personas, referral, state, 12)
+    long = {htmx: measure(htmx) for htmx in (False, True)}
+    expected = POLICE_DETAIL_QUERIES + (RESPONDER_PHONE_QUERIES if state in TAKEN else 0)
+    assert short == long == {False: expected, True: expected}
+
+
 # --- filing ---------------------------------------------------------------------------------------------------
 
-# Filing a request: the same as before the reshape.
-FILING_QUERIES = 26
+# Filing a request: as before the reshape, and the second factor's one.
+FILING_QUERIES = 27
 
 
 def test_filing_queries_are_pinned(client, personas):

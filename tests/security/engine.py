@@ -22,6 +22,7 @@ PERSONA_CLASSES = {
     "casework": CASEWORK,
     "hub": HUB,
     "analyst": ("analyst",),
+    "privacy": ("privacy.officer",),
     "admin": ("admin",),
 }
 PERSONAS = tuple(username for members in PERSONA_CLASSES.values() for username in members)
@@ -95,6 +96,8 @@ def kwargs_for(route: Route, username: str, variant: str, world: World, slug: st
             own = OWN_SHIFT.get(username, "BEST")
             foreign = FOREIGN_SHIFT.get(username, "BEST" if own != "BEST" else "YouthConnect")
             values[name] = MISSING_ID if variant == "missing" else world.shifts[own if variant == "own" else foreign]
+        elif name == "provider":  # single sign-on: the world's enabled provider, a disabled one (as missing), none
+            values[name] = {"own": "police", "foreign": "disabled-provider"}.get(variant, "no-such-provider")
         elif name == "pk":  # a break-glass opening: the world has none, so every variant is a missing one
             values[name] = MISSING_ID
         elif name in ("object_id", "id"):

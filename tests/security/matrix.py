@@ -6,9 +6,9 @@ answer for an object that does not exist, and the test holds every *foreign* obj
 another partner's, another person's notification) to that same answer, with nothing changed.
 
 A row starts from a default and lists what differs, by persona class (engine.PERSONA_CLASSES: anonymous, police,
-clinical, casework, hub, analyst, admin) or by username. Answers: "200", "403", "404", "405", "422"; "302>login"
-(to the sign-in page), "302>admin_login", "302>admin" (the admin's index); "302" another redirect (the page after
-a write). "anonymous" covers the inactive account too: its session is no session.
+clinical, casework, hub, analyst, privacy, admin) or by username. Answers: "200", "403", "404", "405", "422";
+"302>login" (to the sign-in page), "302>admin_login", "302>admin" (the admin's index); "302" another redirect (the
+page after a write). "anonymous" covers the inactive account too: its session is no session.
 
 A route whose last segment names what it does (``<slug:action>``, ``<slug:change>``) has one entry per value asked
 about, keyed ``"route_key[value]"``: ``"hub:situation_action[conclude]"``.
@@ -70,6 +70,19 @@ ACCOUNTS = {
     "password_change": signed_in("200", "200"),
     "password_change_done": signed_in("200", "405"),
     "accounts:role_home": signed_in("200", "200"),
+    # Single sign-on, open to everyone (a signed-in person may sign in again, as another): an enabled provider's
+    # start sends the browser to the provider; its callback without a started sign-in is refused (400); a disabled
+    # or unknown provider is not available (404). GET only.
+    "accounts:sso_start": Expect(get=row("302"), post=row("405"), get_missing=row("404"), post_missing=row("405")),
+    "accounts:sso_callback": Expect(get=row("400"), post=row("405"), get_missing=row("404"), post_missing=row("405")),
+    "accounts:logout_everywhere": everyone("405", LOGIN),  # POST only; it ends the session asking too
+    # Two-step sign-in, asked by sessions that have passed it (force_login does both steps): verify sends them on;
+    # enrol sends the enrolled to their two-step page, and shows the analyst (not required, none yet) the QR code
+    # (a POST with no QR code shown yet: back to the page); the two-step page makes new recovery codes, or sends
+    # the analyst to enrol.
+    "accounts:mfa_verify": signed_in("302", "302"),
+    "accounts:mfa_enroll": Expect(get=row("302", anonymous=LOGIN, analyst="200"), post=row("302", anonymous=LOGIN)),
+    "accounts:mfa_settings": Expect(get=row("200", anonymous=LOGIN), post=row("200", anonymous=LOGIN, analyst="302")),
 }
 # Reset by email is off unless PASSWORD_RESET_BY_EMAIL: then its four pages answer 404 to everyone.
 if settings.PASSWORD_RESET_BY_EMAIL:
@@ -84,8 +97,21 @@ else:
         ("password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"),
         everyone("404", "404"),
     )
-# Signing out is audited (accounts.SecurityEvent): the one row these routes may write, whatever they answer.
-AUDITED = {"logout": {"accounts_securityevent"}, "admin:logout": {"accounts_securityevent"}}
+# Signing out, ending every session and a refused single sign-on are audited (accounts.SecurityEvent): the one row
+# these routes may write, whatever they answer. So is making new recovery codes (a 200: the codes, shown once). A
+# partner page refused for a referral that exists logs the refused read (referrals.ClinicalAccessLog).
+REFUSED_READ = {"referrals_clinicalaccesslog"}
+AUDITED = {
+    "logout": {"accounts_securityevent"},
+    "admin:logout": {"accounts_securityevent"},
+    "accounts:sso_callback": {"accounts_securityevent"},
+    "accounts:logout_everywhere": {"accounts_securityevent"},
+    "accounts:mfa_settings": {"accounts_securityevent"},
+    "referrals:case": REFUSED_READ,
+    "referrals:case_action": REFUSED_READ,
+    "referrals:disclosures": REFUSED_READ,
+    "referrals:part2": REFUSED_READ,
+}
 
 # --- referrals: the officer's side (police only) and the partner's side (partner staff only) ------------------------
 POLICE_ONLY = row("403", anonymous=LOGIN, police="200")
@@ -150,6 +176,13 @@ REFERRALS = {
     "referrals:disclosures": Expect(
         get=only("200", SUPERVISORS, row("403", anonymous=LOGIN, clinical="404", casework="404")),
         post=only("200", SUPERVISORS, row("403", anonymous=LOGIN, clinical="404", casework="404")),
+        get_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
+        post_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
+    ),
+    # A referral's Part 2 consents (record, revoke, disclose): the same people. The POST names no action: 400.
+    "referrals:part2": Expect(
+        get=only("200", SUPERVISORS, row("403", anonymous=LOGIN, clinical="404", casework="404")),
+        post=only("400", SUPERVISORS, row("403", anonymous=LOGIN, clinical="404", casework="404")),
         get_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
         post_missing=row("403", anonymous=LOGIN, clinical="404", casework="404"),
     ),
@@ -237,6 +270,36 @@ HUB = {
     "hub:situation_action[no-such-action]": hub_post(hub("404", "404", officer_b2="404")),
 }
 
+# --- dashboards: aggregates for everyone signed in (suppressed unless the program is the persona's own partner's);
+# Community CompStat for the police, analysts and the superuser; action plans kept by the district's police
+# supervisors (sergeant.b2 lands on B2: an empty plan is the form again, 422). The world has no action plan, so the
+# status route's own and foreign objects are the missing one.
+COMPSTAT_READERS = row("403", anonymous=LOGIN, police="200", analyst="200", admin="200")
+DASHBOARDS = {
+    "dashboards:index": signed_in("200", "200"),
+    "dashboards:print": signed_in("200", "200"),
+    "dashboards:csv": signed_in("200", "200"),
+    "dashboards:compstat": Expect(
+        get=COMPSTAT_READERS,
+        post=only("422", ["sergeant.b2", "admin"], row("403", anonymous=LOGIN)),
+    ),
+    "dashboards:plan_status": Expect(
+        get=row("405", anonymous=LOGIN),
+        post=row("403", anonymous=LOGIN, police="404", analyst="404", admin="404"),
+    ),
+}
+
+# --- privacy: the privacy officer's own pages (a role, not the admin: the superuser gets 403 too) ------------------
+PRIVACY_OFFICER_ONLY = row("403", anonymous=LOGIN, privacy="200")
+GET_ONLY = row("403", anonymous=LOGIN, privacy="405")
+PRIVACY = {
+    "privacy:access_log": Expect(get=PRIVACY_OFFICER_ONLY, post=GET_ONLY),
+    "privacy:access_log_csv": Expect(get=PRIVACY_OFFICER_ONLY, post=GET_ONLY),
+    "privacy:disclosures": Expect(get=PRIVACY_OFFICER_ONLY, post=GET_ONLY),
+    # An export needs the person's reference: without one, the form again with the reason, 400.
+    "privacy:disclosures_csv": Expect(get=row("403", anonymous=LOGIN, privacy="400"), post=GET_ONLY),
+}
+
 # --- the admin: one class of routes. Only staff get past its door; the superuser sees everything. ---------------------
 ADMIN_ONLY = row(ADMIN_LOGIN, admin="200")
 ADMIN_SITE = {
@@ -259,6 +322,8 @@ LOG = ("add", "delete", "change:post")
 ADMIN_MODELS: dict[str, tuple[str, ...]] = {
     "accounts.membership": (),
     "accounts.organisation": (),
+    "accounts.identityprovider": (),
+    "accounts.identitylink": ("change:post",),  # a link is made or removed, never repointed
     # The security log is append-only; axes' failed sign-ins are read and deleted (a release), never added.
     "accounts.securityevent": LOG,
     "axes.accessattempt": ("add", "change:post>302"),
@@ -326,5 +391,7 @@ GROUPS = {
     "routing": ROUTING,
     "notifications": NOTIFICATIONS,
     "hub": HUB,
+    "dashboards": DASHBOARDS,
+    "privacy": PRIVACY,
     "admin": ADMIN_SITE,
 }

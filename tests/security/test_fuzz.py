@@ -1,8 +1,9 @@
 """Every form and JSON endpoint, fed hostile input by hypothesis as a persona allowed to use it: never a 500, and a
-refusal (4xx) changes nothing: no row added or removed anywhere, no field of the objects in play changed.
+refusal (4xx) changes nothing: no row added or removed anywhere, no field of the objects in play changed (a refused
+single sign-on writes its one security-log row, and nothing else).
 
 Each test seeds one database and runs every example in a rolled-back savepoint of it. The normal run asks about
-10,000 requests in all (about 10,300: the program chooser asks twice per example), the cheap endpoints (the relay,
+10,500 requests in all (about 10,800: the program chooser asks twice per example), the cheap endpoints (the relay,
 sign-in) more, the costly pages (propose, the case page) fewer; ``make fuzz`` asks 107,000, ``FUZZ_EXAMPLES=n make
 fuzz`` n. A request that wrote nothing (``writes``) is not fingerprinted: most refusals cost only themselves.
 """
@@ -14,6 +15,7 @@ import os
 import time
 import uuid
 from collections import Counter
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -24,7 +26,7 @@ from tests.security.conftest import MISSING_ID, MISSING_PUBLIC_ID, World, in_sav
 
 pytestmark = pytest.mark.django_db
 
-BASE_TOTAL = 9_890  # the examples the budgets below add up to: the normal run asks them all
+BASE_TOTAL = 11_990  # the examples the budgets below add up to: the normal run asks them all
 # `make fuzz` asks FUZZ_EXAMPLES in all, each test its share.
 TOTAL = int(os.environ.get("FUZZ_EXAMPLES") or BASE_TOTAL)
 
@@ -107,6 +109,7 @@ def writes() -> int | None:
 
 def fingerprint() -> tuple:
     """Row counts everywhere, and every field of the rows the endpoints under test can change."""
+    from dashboards.models import ActionPlan
     from hub.models import AgendaItem, Assignment, Meeting, OutcomeCheck, Reveal, Situation, StatusUpdate, Table
     from notifications.models import Contact, DeliveryPreference, Notification
     from referrals.models import Referral
@@ -136,6 +139,7 @@ def fingerprint() -> tuple:
             Reveal,
             StatusUpdate,
             OutcomeCheck,
+            ActionPlan,
         )
     )
     return row_counts(), rows
@@ -143,6 +147,8 @@ def fingerprint() -> tuple:
 
 # Pages that log every read of what they show, by URL prefix: the access-log table.
 READ_LOGS = {"/queue/": "referrals_clinicalaccesslog", "/hub/situations/": "hub_hubaccesslog"}
+# Routes whose refusals are audited, by URL prefix: a refused single sign-on writes its one security-log row.
+AUDITED_REFUSALS = {"/accounts/sso/": "accounts_securityevent"}
 BASELINE: dict = {}  # the world as every example of the running test starts from (each one is rolled back)
 
 
@@ -179,9 +185,14 @@ def check(client, method: str, url: str, data=None, **extra) -> int:
     assert status < 500, f"{method.upper()} {url} {data!r} -> {status}"
     if after is not None:
         logged = next((log for prefix, log in READ_LOGS.items() if url.startswith(prefix)), None)
-        if status in (409, 422) and logged:
-            # The page comes back with the form's errors: showing the record (the case, the situation's identity) is
-            # a read, and every such read writes its access-log row (DESIGN: the privacy boundary). Nothing else may.
+        audited = next((log for prefix, log in AUDITED_REFUSALS.items() if url.startswith(prefix)), None)
+        if audited:
+            assert after[0][audited] - before[0][audited] <= 1
+            before = ({**before[0], audited: after[0][audited]}, before[1])
+        if status in (400, 403, 404, 409, 422) and logged:
+            # The page comes back (the form's errors, or a 400): showing the record (the case, the situation's
+            # identity) is a read, and every such read writes its access-log row (DESIGN: the privacy boundary); a
+            # refused read of a record that exists writes its "refused" row. Nothing else may.
             assert after[0][logged] - before[0][logged] <= 1
             before = ({**before[0], logged: after[0][logged]}, before[1])
         assert before[0] == after[0], f"{method.upper()} {url} {data!r} -> {status}, but rows were added or removed"
@@ -581,6 +592,68 @@ def test_fuzz_hub_pages(fuzz_client, world):
     run()
 
 
+def test_fuzz_part2_consents(fuzz_client, world):
+    """A referral's Part 2 page as its organisation's supervisor: record, revoke and disclose with any values (no
+    Part 2 note exists, so a disclosure never passes its form); a 400, 409 or 422 changes nothing but the read's
+    access-log row."""
+    from referrals import part2
+
+    referral = world.referrals["co_b2"]
+    supervisor = world.users["clinician.supervisor"]
+    consent = part2.part2_consent_record(
+        referral=referral, actor=supervisor, giver_name="G", recipient="Dr Roe", purpose="care", information="all"
+    )
+    client = fuzz_client("clinician.supervisor")
+    url = f"/queue/{referral.public_id}/part2/"
+    dates = ["2099-01-01", "2000-01-01", "2026-02-30", "tomorrow"]
+    fields = {
+        "do": ["record", "revoke", "disclose", "delete"],
+        "giver_name": ["The person", " "],
+        "recipient": ["Dr Roe", "dr roe", "Someone else"],
+        "purpose": ["Care coordination"],
+        "information": ["Medication"],
+        "expires_on": dates,
+        "consent": [str(consent.pk), str(MISSING_ID), "0"],
+        "note": [str(MISSING_ID), "1"],
+    }
+
+    @fuzz(250)
+    @given(data=nearly_valid(fields))
+    def run(data):
+        check(client, "post", url, data)
+
+    run()
+
+
+# --- privacy: the privacy officer's filters ---------------------------------------------------------------------------
+def test_fuzz_privacy_filters(fuzz_client, world):
+    """The access log's and the accounting's filters (GET), on the pages and their CSV exports: any value, a clear
+    400 or the rows, never a 500, nothing written."""
+    client = fuzz_client("privacy.officer")
+    references = [world.referrals["co_b2"].public_id, world.hub["situation"]["own"], MISSING_PUBLIC_ID, "r-1"]
+    users = ["clinician.b2", "CLINICIAN.B2", "nobody", "-evil", "=1+1"]
+    dates = ["2026-11-23", "1900-01-01", "9999-12-31", "2026-02-30", "23/11/2026"]
+    fields = {
+        "person": references,
+        "record": references,
+        "user": users,
+        "date_from": dates,
+        "date_to": dates,
+        "outcome": ["", "read", "refused", "break_glass", "deleted"],
+        "page": ["1", "2", "0", "-1", "last", "99999999999999999999"],
+    }
+    urls = st.sampled_from(
+        ["/privacy/access-log/", "/privacy/access-log.csv", "/privacy/disclosures/", "/privacy/disclosures.csv"]
+    )
+
+    @fuzz(400)
+    @given(url=urls, data=nearly_valid(fields))
+    def run(url, data):
+        check(client, "get", url, data)
+
+    run()
+
+
 # --- notifications ---------------------------------------------------------------------------------------------------
 def test_fuzz_notification_preferences(fuzz_client, world):
     from notifications.models import Kind
@@ -680,11 +753,141 @@ def test_fuzz_sign_in_and_passwords(fuzz_client, world):
                 "new_password1": ["a-new-long-password-7"],
                 "new_password2": ["a-new-long-password-7"],
                 "email": ["officer.b2@handoff.invalid"],
+                "shared_device": ["1", "on"],
             }
         ),
     )
     def run(route, data):
         check(analyst if "password_change" in route else anonymous, "post", route, data)
+
+    run()
+
+
+def test_fuzz_single_sign_on(fuzz_client, world):
+    """The provider's answer is whatever the browser brings back: hostile state, code, error and next values, to
+    the world's providers (enabled, disabled, unknown), as someone signed out and someone signed in."""
+    from django.test import Client
+
+    anonymous = Client(raise_request_exception=False)
+    officer = fuzz_client("officer.b2")
+
+    @fuzz(400)
+    @given(
+        provider=st.sampled_from(["police", "disabled-provider", "no-such-provider"]),
+        callback=st.booleans(),
+        signed_in=st.booleans(),
+        params=form_data(
+            {
+                "state": ["", "x" * 32],
+                "code": ["a-code", ""],
+                "error": ["access_denied", ""],
+                "next": ["/referrals/new/", "https://elsewhere.invalid/", "//elsewhere.invalid", "javascript:x"],
+            }
+        ),
+    )
+    def run(provider, callback, signed_in, params):
+        url = f"/accounts/sso/{provider}/" + ("callback/" if callback else "")
+        status = check(officer if signed_in else anonymous, "get", url, params)
+        assert status in ((400, 403, 404) if callback else (302, 400, 404))  # 400: a NUL byte, refused at the door
+
+    run()
+
+
+def test_fuzz_identity_provider_admin(fuzz_client, world):
+    """The administrator's forms for identity providers and links. Addresses are loopback ones that refuse at once
+    (port 9), so a form that reaches the discovery document fails fast instead of waiting on DNS."""
+    from accounts.models import IdentityProvider, Organisation
+
+    client = fuzz_client("admin")
+    police = IdentityProvider.objects.get(slug="police")
+    nowhere = "http://127.0.0.1:9"
+
+    @fuzz(250)
+    @given(
+        route=st.sampled_from(["identityprovider/add/", f"identityprovider/{police.pk}/change/", "identitylink/add/"]),
+        data=nearly_valid(
+            {
+                "name": ["Hospital sign-in"],
+                "slug": ["hospital", "police", "Not A Slug"],
+                "organisation": [str(Organisation.objects.get(short_name="BEST").pk), str(MISSING_ID)],
+                "issuer": [nowhere, "not a url"],
+                "client_id": ["handoff"],
+                "client_secret": ["a-secret", ""],
+                "signing_algorithm": ["RS256", "ES256", "HS256", "none"],
+                "authorization_endpoint": [f"{nowhere}/authorize", ""],
+                "token_endpoint": [f"{nowhere}/token", ""],
+                "jwks_uri": [f"{nowhere}/jwks", ""],
+                "provider": [str(police.pk), str(MISSING_ID)],
+                "subject": ["sub-1", "matrix-subject", ""],
+                "user": [str(world.users["officer.d4"].pk), str(world.users["officer.b2"].pk), str(MISSING_ID)],
+            }
+        ),
+    )
+    def run(route, data):
+        check(client, "post", f"/admin/accounts/{route}", data)
+
+    run()
+
+
+def test_fuzz_session_ends_and_activity_headers(fuzz_client, world):
+    """Log out everywhere, log out and a live page, with any body and any value of the headers the session limits
+    read (X-Handoff-Background, HX-Request): never a 500. Each example starts signed in (the savepoint puts the
+    session row back; the cookie is put back here)."""
+    from django.conf import settings as django_settings
+
+    client = fuzz_client("clinician.b2")
+    cookie = django_settings.SESSION_COOKIE_NAME
+    key = client.cookies[cookie].value
+
+    @fuzz(200)
+    @given(
+        route=st.sampled_from(["/accounts/me/logout-everywhere/", "/accounts/logout/", "/queue/", "/accounts/me/"]),
+        method=st.sampled_from(["get", "post"]),
+        data=form_data({"next": ["/queue/", "//evil.example/"], "shared_device": ["1"]}),
+        background=st.one_of(TEXTS, st.just("1")),
+        htmx=st.sampled_from(["true", "false", "", "1"]),
+    )
+    def run(route, method, data, background, htmx):
+        client.cookies[cookie] = key
+        check(client, method, route, data, headers={"X-Handoff-Background": background, "HX-Request": htmx})
+
+    run()
+
+
+def test_fuzz_two_step_sign_in(fuzz_client, world):
+    """The code forms of the second step: a session that still owes its code (verify), one setting up an app
+    (enrol), and a verified one making new recovery codes. A wrong code is the form again (200) and is recorded."""
+    from django.test import Client
+
+    from tests.conftest import password_only_login, totp_device_for
+
+    clinician = world.users["clinician.b2"]
+    totp_device_for(clinician)
+    pending = Client(raise_request_exception=False)
+    password_only_login(pending, clinician)
+    enrolling = Client(raise_request_exception=False)
+    password_only_login(enrolling, world.users["analyst"])
+    enrolling.get("/accounts/two-step/enroll/")  # the page shows (and makes) the key to confirm
+    verified = fuzz_client("clinician.c11")
+    clients = {
+        "/accounts/two-step/verify/": pending,
+        "/accounts/two-step/enroll/": enrolling,
+        "/accounts/two-step/": verified,
+    }
+
+    @fuzz(300)
+    @given(
+        route=st.sampled_from(sorted(clients)),
+        data=form_data(
+            {
+                "code": ["123456", "000000", "1234567", "abcd-efgh", "abcdefgh", " 12 34 56 "],
+                "next": ["/queue/", "https://evil.example/", "//evil.example", "/accounts/logout/"],
+            }
+        ),
+    )
+    def run(route, data):
+        status = check(clients[route], "post", route, data)
+        assert status in (200, 302, 400, 429)
 
     run()
 
@@ -701,5 +904,68 @@ def test_fuzz_admin_changelist_queries(fuzz_client, world):
     @given(model=st.sampled_from(models), params=form_data({key: ["1", "-1", "0", "2"] for key in lookups}))
     def run(model, params):
         check(client, "get", f"/admin/{model}/", params)
+
+    run()
+
+
+# --- dashboards: the filters (page, partial, print view, CSV) and Community CompStat's action plans -------------------
+def test_fuzz_dashboard_filters(fuzz_client, world):
+    from django.utils import timezone
+
+    client = fuzz_client("sergeant.b2")
+    this_year = str(timezone.localdate().year)
+
+    @fuzz(150)
+    @given(
+        route=st.sampled_from(["/dashboards/", "/dashboards/print/", "/dashboards/open-data.csv"]),
+        htmx=st.booleans(),
+        params=form_data(
+            {
+                "program": ["co-response", "youthconnect", "hub-table", "no-such"],
+                "year": [this_year, "1999", "2000"],
+                "district": ["B2", "E13", "", "Z9"],
+            }
+        ),
+    )
+    def run(route, htmx, params):
+        check(client, "get", route, params, **({"headers": {"HX-Request": "true"}} if htmx else {}))
+
+    run()
+
+
+def test_fuzz_compstat_plans(fuzz_client, world):
+    from django.utils import timezone
+
+    from dashboards.models import ActionPlan
+    from districts.models import District
+
+    client = fuzz_client("sergeant.b2")
+    plan = ActionPlan.objects.create(
+        district=District.objects.get(code="B2"),
+        issue="Repeat calls",
+        action="Joint visit",
+        owner="CSO",
+        due_on=timezone.localdate(),
+        created_by=world.users["sergeant.b2"],
+    )
+    fields = {
+        "issue": ["Repeat calls at the shelter"],
+        "action": ["Weekly joint visit"],
+        "owner": ["B2 CSO"],
+        "due_on": [timezone.localdate().isoformat(), "3000-01-01", "2024-02-30"],
+    }
+
+    @fuzz(150)
+    @given(
+        target=st.sampled_from(["plan", "status"]),
+        district=st.one_of(st.sampled_from(["B2", "D4"]), TEXTS),
+        plan_id=st.one_of(st.just(str(plan.pk)), st.sampled_from([str(MISSING_ID), "0"])),
+        data=nearly_valid({**fields, "status": ["open", "done", "in_progress", "closed"]}),
+    )
+    def run(target, district, plan_id, data):
+        if target == "plan":
+            check(client, "post", f"/dashboards/compstat/?{urlencode({'district': district})}", data)
+        else:
+            check(client, "post", f"/dashboards/compstat/plans/{plan_id}/status/", data)
 
     run()
