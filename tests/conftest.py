@@ -19,6 +19,14 @@ def pytest_configure(config):
     # The tests run with DEBUG off, so production's HTTPS redirect is on; the test client and the browser tests'
     # live server speak plain http. tests/config/test_deploy.py checks the production values in a subprocess.
     settings.SECURE_SSL_REDIRECT = False
+    # On Redis, each test process its own channel-layer prefix (the browser tests' forked live server inherits it,
+    # subprocesses through the environment). Both xdist workers share one Redis database, and a group such as
+    # ``user-7`` names a different account in each worker's test database: without this, one worker's "close user
+    # 7's sockets" closed a socket of the other worker's live server (a Hub browser test reloaded mid-meeting).
+    prefix = f"handoff-test-{os.getpid()}"
+    os.environ["CHANNELS_PREFIX"] = prefix
+    if settings.REDIS_URL:
+        settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = prefix
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = True  # tasks run in-line, after commit, in the test's own process
