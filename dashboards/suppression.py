@@ -150,12 +150,12 @@ def determined_cells(equations: Iterable[Equation], hidden: set[Key]) -> set[Key
     """The hidden cells whose value follows from the published cells and the equations (exact, over Q)."""
     rows: list[dict[Key, Fraction]] = []
     for equation in equations:
-        row: dict[Key, Fraction] = {}
+        row: dict[Key, Fraction | int] = {}
         if equation.total in hidden:
-            row[equation.total] = Fraction(1)
+            row[equation.total] = 1
         for part in equation.parts:
             if part in hidden:
-                row[part] = row.get(part, Fraction(0)) - 1
+                row[part] = row.get(part, 0) - 1
                 if row[part] == 0:
                     del row[part]
         if row:
@@ -164,8 +164,11 @@ def determined_cells(equations: Iterable[Equation], hidden: set[Key]) -> set[Key
     return {next(iter(row)) for row in reduced if len(row) == 1}
 
 
-def _rref(rows: list[dict[Key, Fraction]]) -> list[dict[Key, Fraction]]:
-    """Reduced row echelon form of sparse rows (Gauss-Jordan, exact): one row per pivot, pivot coefficient 1."""
+def _rref(rows: list[dict[Key, Fraction | int]]) -> list[dict[Key, Fraction | int]]:
+    """Reduced row echelon form of sparse rows (Gauss-Jordan, exact): one row per pivot, pivot coefficient 1.
+
+    Coefficients stay Python integers while every pivot is 1 or -1 (the usual case for sums of counts, and many
+    times faster than ``Fraction``); a row is divided into fractions only by a pivot of another size."""
     pivots: dict[Key, dict[Key, Fraction]] = {}  # pivot variable -> its row
     holders: dict[Key, set[Key]] = {}  # variable -> pivots whose rows contain it
     for source in rows:
@@ -178,7 +181,10 @@ def _rref(rows: list[dict[Key, Fraction]]) -> list[dict[Key, Fraction]]:
             continue
         pivot = min(row, key=repr)
         scale = row[pivot]
-        row = {var: value / scale for var, value in row.items()}
+        if scale == -1:
+            row = {var: -value for var, value in row.items()}
+        elif scale != 1:
+            row = {var: Fraction(value) / scale for var, value in row.items()}
         # Eliminate the new pivot from every earlier row that holds it.
         for other in list(holders.get(pivot, ())):
             other_row = pivots[other]
@@ -196,9 +202,9 @@ def _rref(rows: list[dict[Key, Fraction]]) -> list[dict[Key, Fraction]]:
     return list(pivots.values())
 
 
-def _axpy(target: dict[Key, Fraction], factor: Fraction, source: dict[Key, Fraction]) -> None:
+def _axpy(target: dict[Key, Fraction | int], factor: Fraction | int, source: dict[Key, Fraction | int]) -> None:
     for var, value in source.items():
-        updated = target.get(var, Fraction(0)) + factor * value
+        updated = target.get(var, 0) + factor * value
         if updated:
             target[var] = updated
         else:
