@@ -2,15 +2,17 @@
 
 Each history referral is an ended envelope with its workflow's state row (co-response: closed with a disposition
 and sometimes a follow-up done, declined with a reason, or cancelled; casework: engaged at a tier, declined or
-closed), its events (filed, accepted, escalated, closed) and an empty subject: the counts the dashboards read,
-and nothing about a person. Written with bulk_create, in one transaction.
+closed), its events (filed, accepted, escalated, closed) and an empty subject: the counts the dashboards read.
+A casework referral also has a made-up person ("History person 17", a date of birth) drawn from a pool, so some
+are referred more than once (the repeat-persons measure), and an engaged one its coded demographics. Written with
+bulk_create, in one transaction.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,7 +24,18 @@ from districts.models import District
 from programs.models import Program, Workflow
 from referrals import events
 from referrals.models import URGENCY_RANK, Phase, PoliceStatus, Referral, ReferralEvent, Subject, Urgency
-from referrals.workflows.casework.models import CaseworkCase, CaseworkState, CloseReason, DeclinedBy, ServiceTier
+from referrals.workflows.casework.matching import fingerprint
+from referrals.workflows.casework.models import (
+    AgeBand,
+    CaseworkCase,
+    CaseworkPerson,
+    CaseworkState,
+    CloseReason,
+    DeclinedBy,
+    Gender,
+    RaceEthnicity,
+    ServiceTier,
+)
 from referrals.workflows.co_response.models import (
     ClinicalRecord,
     CoResponseCase,
@@ -33,6 +46,11 @@ from referrals.workflows.co_response.models import (
 )
 
 BATCH = 2000
+PERSON_POOL = 400  # casework referrals are of this many made-up people: a few hundred referrals bring repeats
+
+
+def _person(index: int) -> tuple[str, date]:
+    return f"History person {index}", date(2000 + index % 15, 1 + index % 12, 1 + index % 28)
 
 
 def _chunks(rows: list, size: int = BATCH):
@@ -136,7 +154,11 @@ def _plan(rng: random.Random, program: Program, reasons: list[str]) -> dict:
     roll = rng.random()
     engaged = roll < 0.6
     declined = 0.6 <= roll < 0.8
+    person = rng.randrange(PERSON_POOL)
     return {
+        "person": person,
+        "gender": rng.choice(Gender.values) if engaged else "",
+        "race_ethnicity": rng.choice(RaceEthnicity.values) if engaged else "",
         "state": CaseworkState.CLOSED,
         "police_status": PoliceStatus.CLOSED_CONNECTED if engaged else PoliceStatus.CLOSED_NOT_CONNECTED,
         "accepted": roll < 0.95,
@@ -151,6 +173,8 @@ def _plan(rng: random.Random, program: Program, reasons: list[str]) -> dict:
 
 def _details(ids: dict[str, int], plans: list) -> None:
     subjects, co_cases, records, follow_ups, casework, event_rows = [], [], [], [], [], []
+    people = []
+    fingerprints: dict[tuple[int, int], str] = {}
     actor = get_user_model().objects.filter(memberships__role=Role.OFFICER).order_by("pk").first()
     for public_id, program, plan, created in plans:
         pk = ids[public_id]
@@ -184,6 +208,16 @@ def _details(ids: dict[str, int], plans: list) -> None:
                     )
                 )
         else:
+            name, born = _person(plan["person"])
+            key = (program.organisation_id, plan["person"])
+            if key not in fingerprints:
+                fingerprints[key] = fingerprint(organisation_id=program.organisation_id, name=name, date_of_birth=born)
+            people.append(CaseworkPerson(referral_id=pk, date_of_birth=born, fingerprint=fingerprints[key]))
+            engaged_at = created + timedelta(days=2) if plan["tier"] else None
+            age_band = ""
+            if engaged_at is not None:
+                on = timezone.localtime(engaged_at).date()
+                age_band = AgeBand.of(on.year - born.year - ((on.month, on.day) < (born.month, born.day)))
             casework.append(
                 CaseworkCase(
                     referral_id=pk,
@@ -191,7 +225,10 @@ def _details(ids: dict[str, int], plans: list) -> None:
                     tier=plan["tier"],
                     declined_by=plan["declined_by"],
                     close_reason=plan["close_reason"],
-                    engaged_at=created + timedelta(days=2) if plan["tier"] else None,
+                    engaged_at=engaged_at,
+                    age_band=age_band,
+                    gender=plan["gender"],
+                    race_ethnicity=plan["race_ethnicity"],
                 )
             )
     for model, rows in (
@@ -200,6 +237,7 @@ def _details(ids: dict[str, int], plans: list) -> None:
         (ClinicalRecord, records),
         (FollowUp, follow_ups),
         (CaseworkCase, casework),
+        (CaseworkPerson, people),
         (ReferralEvent, event_rows),
     ):
         for chunk in _chunks(rows):

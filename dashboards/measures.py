@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from hub.models import ConclusionCode
 from programs.models import Workflow
-from referrals.workflows.casework.models import ServiceTier
+from referrals.workflows.casework.models import AgeBand, Gender, RaceEthnicity, ServiceTier
 from referrals.workflows.co_response.models import DeclineReason, Disposition
 
 
@@ -154,6 +154,17 @@ def _casework(reasons: list[tuple[str, str]]) -> list[Measure]:
             "referral",
         )
     )
+    measures.append(
+        Measure(
+            "repeat_persons",
+            "Repeat persons",
+            "People referred again: the partner had a referral of the same person before (matched by the partner "
+            "on its own keyed fingerprint of name and date of birth, never shown); each person counted once a year",
+            "A referral whose person matches an earlier referral to the same partner organisation",
+            "the filing date of the person's first such referral in the year",
+            "person",
+        )
+    )
     return measures
 
 
@@ -199,6 +210,38 @@ def _situation(conclusions: list[tuple[str, str, str]]) -> list[Measure]:
             )
         )
     return measures
+
+
+# Casework programs' annual demographics of the people who accepted services: (column, heading, its codes).
+DIMENSIONS = [
+    ("age_band", "Age at engagement", AgeBand.choices),
+    ("gender", "Gender", Gender.choices),
+    ("race_ethnicity", "Race or ethnicity", RaceEthnicity.choices),
+]
+
+
+def demographic_key(column: str, code: str) -> str:
+    return f"engaged_{column}_{code}"
+
+
+def demographic_measures() -> list[Measure]:
+    """The annual demographics' measures (casework), one per dimension and code: each dimension sums to the year's
+    "Accepted services". Published citywide for a whole year (month "YTD" in the CSV), once the year has ended."""
+    out = []
+    for column, heading, choices in DIMENSIONS:
+        for code, label in choices:
+            out.append(
+                Measure(
+                    demographic_key(column, code),
+                    f"Accepted services, {heading.lower()}: {label}",
+                    f"People who accepted services in the year whose {heading.lower()} is '{label}' (recorded by the "
+                    "worker at engagement, as the person describes themselves; age from the date of birth then)",
+                    "Casework engaged time and service tier, and the coded demographics recorded with them",
+                    FILED,
+                    "person",
+                )
+            )
+    return out
 
 
 def measures_for(workflow: str, *, reasons: list[tuple[str, str]] | None = None) -> list[Measure]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from hub.models import Situation, SituationState
 from programs.models import Program, Workflow
 from referrals.events import ESCALATED
 from referrals.models import Referral
-from referrals.workflows.casework.models import CaseworkCase
+from referrals.workflows.casework.models import CaseworkCase, CaseworkPerson
 from referrals.workflows.co_response.models import ClinicalRecord, CoResponseCase, CoResponseState, FollowUp
 
 Cell = tuple[str, str, str]  # (month "2026-03", district code, measure key)
@@ -156,6 +156,59 @@ def _casework_counts(counts: ProgramCounts, program, filed) -> None:
             counts.add(row["month"], row["code"], "engaged", row["n"])
         if row["declined_by"]:
             counts.add(row["month"], row["code"], "declined", row["n"])
+    _repeat_persons(counts, program, filed)
+
+
+def _repeat_persons(counts: ProgramCounts, program, filed) -> None:
+    """People referred again: a referral whose person the partner had been referred before (its own keyed
+    fingerprint of name and date of birth matches an earlier referral to the same organisation). Each person once
+    a year, in the month and district of their first such referral that year. The fingerprints are read here, in
+    the server's memory, and never leave this function: only the counts do."""
+    earlier = CaseworkPerson.objects.filter(
+        fingerprint=OuterRef("casework_person__fingerprint"),
+        referral__program__organisation_id=program.organisation_id,
+        referral__created_at__lt=OuterRef("created_at"),
+    )
+    rows = (
+        filed.exclude(casework_person__fingerprint="")
+        .filter(casework_person__isnull=False)
+        .filter(Exists(earlier))
+        .order_by("created_at", "pk")
+        .values_list("casework_person__fingerprint", "created_at", "district__code")
+    )
+    seen: set[str] = set()
+    for fingerprint, created, code in rows:
+        if fingerprint not in seen:
+            seen.add(fingerprint)
+            counts.add(created, code, "repeat_persons", 1)
+
+
+# The annual demographics of the people who accepted services (casework): each dimension's coded column.
+DEMOGRAPHIC_COLUMNS = ("age_band", "gender", "race_ethnicity")
+NOT_RECORDED = {"age_band": "unknown", "gender": "not_recorded", "race_ethnicity": "not_recorded"}
+
+
+def engaged_demographics(*, program: Program, year: int) -> dict[tuple[str, str], int]:
+    """(column, code) -> how many referrals filed in ``year`` engaged with services ("Accepted services", the
+    same rows as the dashboard's "engaged"), by each demographic column. One GROUP BY over the coded columns."""
+    start, end = year_bounds(year)
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    rows = (
+        CaseworkCase.objects.filter(
+            referral__program=program,
+            referral__created_at__gte=start,
+            referral__created_at__lt=end,
+            engaged_at__isnull=False,
+        )
+        .exclude(tier="")
+        .values(*DEMOGRAPHIC_COLUMNS)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        for column in DEMOGRAPHIC_COLUMNS:
+            out[(column, row[column] or NOT_RECORDED[column])] += row["n"]
+    return dict(out)
 
 
 def _situation_counts(counts: ProgramCounts, program, start, end) -> None:

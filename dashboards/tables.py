@@ -17,10 +17,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from dashboards import selectors, suppression
-from dashboards.measures import TIME_TO_ACCEPT, Measure, families, measures_for
+from dashboards.measures import DIMENSIONS, TIME_TO_ACCEPT, Measure, demographic_key, families, measures_for
 from dashboards.models import PublishedCell
 from dashboards.suppression import CITY, YTD
-from programs.models import Program
+from programs.models import Program, Workflow
+from referrals.workflows.casework.models import AgeBand
 
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -204,3 +205,73 @@ def _suppress_cached(values, equations, threshold, frozen_published, frozen_hidd
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return set(result.hidden)
+
+
+# --- the annual demographics of the people who accepted services (casework programs) ----------------------------
+
+TOTAL = ("total", "engaged")
+
+
+@dataclass
+class Demographics:
+    """One year's people who accepted services, by age band, gender and race or ethnicity: each dimension's rows
+    add up to the year's "Accepted services" (the dashboard's year-to-date citywide figure)."""
+
+    year: int
+    total: Figure
+    dimensions: list[dict]
+    published: bool = True  # False: a running year seen from outside the partner (nothing shown yet)
+
+
+def demographics_build(dashboard: Dashboard) -> Demographics | None:
+    """The demographics beside a casework dashboard, suppressed as the dashboard is.
+
+    Outside the partner they are published for a year that has ended: a running year's figures, released month
+    after month, could be differenced into one month's few people. Suppression ties them to the dashboard: the
+    year's total is the dashboard's own year-to-date citywide "engaged", published or hidden as it is there, and
+    each dimension's rows sum to it (primary, complementary, sum rule and the exact check, as everywhere)."""
+    program, year = dashboard.program, dashboard.year
+    if program.workflow != Workflow.CASEWORK:
+        return None
+    if dashboard.suppressed_view and year >= timezone.localdate().year:
+        return Demographics(year=year, total=Figure(None), dimensions=[], published=False)
+    counts = selectors.engaged_demographics(program=program, year=year)
+    grid_total = (YTD, CITY, "engaged")
+    live_total = sum(counts.get(("age_band", code), 0) for code, _ in AgeBand.choices)
+    values = {TOTAL: live_total}
+    equations = []
+    for column, _, choices in DIMENSIONS:
+        keys = [(column, code) for code, _ in choices]
+        values.update({key: counts.get(key, 0) for key in keys})
+        equations.append(suppression.Equation(TOTAL, tuple(keys)))
+    hidden: set = set()
+    if dashboard.suppressed_view:
+        # The grid's figure may be a released month's frozen one; where late data moved the live total away from
+        # it, the total is hidden here so the two cannot be differenced.
+        total_hidden = grid_total in dashboard.hidden or dashboard.values.get(grid_total, 0) != live_total
+        hidden = _suppress_cached(
+            values,
+            equations,
+            dashboard.threshold,
+            set() if total_hidden else {TOTAL},
+            {TOTAL} if total_hidden else set(),
+        )
+
+    def figure(key) -> Figure:
+        return Figure(None, suppressed=True) if key in hidden else Figure(values[key])
+
+    return Demographics(
+        year=year,
+        total=figure(TOTAL),
+        dimensions=[
+            {
+                "key": column,
+                "label": label,
+                "rows": [
+                    {"key": demographic_key(column, code), "label": text, "figure": figure((column, code))}
+                    for code, text in choices
+                ],
+            }
+            for column, label, choices in DIMENSIONS
+        ],
+    )

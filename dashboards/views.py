@@ -22,11 +22,13 @@ from django.views.decorators.http import require_POST
 
 from dashboards import access, services
 from dashboards.forms import ActionPlanForm, FilterForm, PlanStatusForm
+from dashboards.measures import demographic_measures
 from dashboards.models import ActionPlan
 from dashboards.selectors import dashboard_programs
 from dashboards.suppression import CITY, YTD
-from dashboards.tables import Dashboard, dashboard_build, month_label
+from dashboards.tables import Dashboard, dashboard_build, demographics_build, month_label
 from districts.models import District
+from programs.models import Workflow
 
 CHART_SERIES = 3  # the first measures of a program, drawn month by month
 
@@ -116,6 +118,8 @@ def _context(request: HttpRequest, form: FilterForm, values: dict | None) -> dic
         "chart": (chart := _chart(dashboard, district)),
         # In an attribute, not a json_script block: htmx (allowScriptTags off) drops <script> elements it swaps in.
         "chart_json": json.dumps(chart),
+        "demographics": demographics_build(dashboard),
+        "demographic_measures": demographic_measures() if program.workflow == Workflow.CASEWORK else [],
         "unsuppressed": unsuppressed,
         "threshold": dashboard.threshold,
         "query": _query(values),
@@ -148,7 +152,8 @@ CSV_COLUMNS = ["year", "month", "district", "program", "measure", "unit", "value
 @login_required
 def open_data_csv(request: HttpRequest) -> HttpResponse:
     """One row per month x district x program x measure, the months' city totals and the year to date included,
-    suppressed exactly as the page is for this user."""
+    suppressed exactly as the page is for this user; for a casework program's citywide file, the year's
+    demographics of the people who accepted services too (month ``YTD``, once they are published)."""
     form, values = _filters(request)
     if values is None:
         errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
@@ -174,6 +179,23 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
                         program.slug,
                         measure.key,
                         measure.unit,
+                        figure.csv,
+                        "true" if figure.suppressed else "false",
+                    ]
+                )
+    demographics = demographics_build(dashboard)
+    if district == CITY and demographics is not None and demographics.published:
+        for dimension in demographics.dimensions:
+            for row in dimension["rows"]:
+                figure = row["figure"]
+                writer.writerow(
+                    [
+                        values["year"],
+                        YTD,
+                        CITY,
+                        program.slug,
+                        row["key"],
+                        "person",
                         figure.csv,
                         "true" if figure.suppressed else "false",
                     ]

@@ -24,7 +24,9 @@ from referrals.workflows.casework.models import (
     WORKER_CLOSE_REASONS,
     ContactAttempt,
     DeclinedBy,
+    Gender,
     Goal,
+    RaceEthnicity,
     ServiceTier,
 )
 
@@ -222,6 +224,22 @@ class ContactAttemptForm(ActionForm):
 
 class EngageForm(ActionForm):
     tier = forms.ChoiceField(label="Service tier", choices=[("", "Choose a tier…"), *ServiceTier.choices])
+    # For the program's annual demographics only (suppressed counts); as the person describes themselves.
+    gender = forms.ChoiceField(
+        label="Gender, as they describe it", choices=Gender.choices, initial=Gender.NOT_RECORDED, required=False
+    )
+    race_ethnicity = forms.ChoiceField(
+        label="Race or ethnicity, as they describe it",
+        choices=RaceEthnicity.choices,
+        initial=RaceEthnicity.NOT_RECORDED,
+        required=False,
+    )
+
+    def clean_gender(self):
+        return self.cleaned_data["gender"] or Gender.NOT_RECORDED
+
+    def clean_race_ethnicity(self):
+        return self.cleaned_data["race_ethnicity"] or RaceEthnicity.NOT_RECORDED
 
 
 class DeclineForm(ActionForm):

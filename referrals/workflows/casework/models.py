@@ -47,6 +47,47 @@ class DeclinedBy(models.TextChoices):
     GUARDIAN = "guardian", "Declined by the guardian"
 
 
+# Who accepted services, for the program's annual demographics (published only as suppressed counts). Recorded by
+# the worker at engagement, as the person describes themselves; "not recorded" where they were not asked or did not
+# say. The age band is worked out from the date of birth (or the officer's approximate age) at that moment, so the
+# dashboards never read a date of birth.
+class AgeBand(models.TextChoices):
+    UNDER_10 = "under_10", "Under 10"
+    AGE_10_13 = "10_13", "10 to 13"
+    AGE_14_17 = "14_17", "14 to 17"
+    AGE_18_21 = "18_21", "18 to 21"
+    AGE_22_24 = "22_24", "22 to 24"
+    AGE_25_PLUS = "25_plus", "25 and over"
+    UNKNOWN = "unknown", "Age not known"
+
+    @classmethod
+    def of(cls, age: int | None) -> str:
+        if age is None:
+            return cls.UNKNOWN
+        for upper, band in ((10, cls.UNDER_10), (14, cls.AGE_10_13), (18, cls.AGE_14_17), (22, cls.AGE_18_21)):
+            if age < upper:
+                return band
+        return cls.AGE_22_24 if age < 25 else cls.AGE_25_PLUS
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    ANOTHER = "another", "Non-binary or another gender"
+    NOT_RECORDED = "not_recorded", "Not recorded"
+
+
+class RaceEthnicity(models.TextChoices):
+    ASIAN = "asian", "Asian"
+    BLACK = "black", "Black or African American"
+    HISPANIC = "hispanic", "Hispanic or Latino"
+    NATIVE = "native", "American Indian or Alaska Native"
+    PACIFIC = "pacific", "Native Hawaiian or Pacific Islander"
+    WHITE = "white", "White"
+    ANOTHER = "another", "Two or more, or another"
+    NOT_RECORDED = "not_recorded", "Not recorded"
+
+
 class CloseReason(models.TextChoices):
     GOALS_MET = "goals_met", "Goals met"
     DISENGAGED = "disengaged", "Disengaged"
@@ -75,6 +116,10 @@ class CaseworkCase(ConcurrentTransitionMixin, models.Model):
     engaged_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="When a missed first contact was escalated.")
     interim_at = models.DateTimeField(null=True, blank=True, help_text="The last 'still engaged' update to police.")
+    # Set at engagement (see AgeBand): coded, never free text; counted only in suppressed annual demographics.
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)
+    gender = models.CharField(max_length=15, choices=Gender.choices, blank=True)
+    race_ethnicity = models.CharField(max_length=15, choices=RaceEthnicity.choices, blank=True)
 
     class Meta:
         verbose_name = "casework case"
@@ -92,9 +137,10 @@ class CaseworkCase(ConcurrentTransitionMixin, models.Model):
             self.first_contact_at = at
 
     @transition(field=state, source=list(REACHING_STATES), target=S.ENGAGED)
-    def engage(self, *, tier: str, at) -> None:
+    def engage(self, *, tier: str, at, age_band: str, gender: str, race_ethnicity: str) -> None:
         self.tier = tier
         self.engaged_at = at
+        self.age_band, self.gender, self.race_ethnicity = age_band, gender, race_ethnicity
         if self.first_contact_at is None:
             self.first_contact_at = at
 

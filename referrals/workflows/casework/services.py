@@ -14,7 +14,7 @@ from programs.deadlines import first_contact_due
 from programs.models import Workflow
 from referrals import events, policy
 from referrals.errors import ReferralError
-from referrals.models import Consent, Referral
+from referrals.models import Consent, Referral, Subject
 from referrals.services import (
     announce,
     due_referral_ids,
@@ -29,13 +29,16 @@ from referrals.workflows.casework import kinds
 from referrals.workflows.casework.matching import fingerprint
 from referrals.workflows.casework.models import (
     REACHING_STATES,
+    AgeBand,
     CaseworkCase,
     CaseworkPerson,
     CaseworkState,
     CloseReason,
     ContactAttempt,
     DeclinedBy,
+    Gender,
     Goal,
+    RaceEthnicity,
     ServiceTier,
 )
 from referrals.workflows.transitions import StateRows
@@ -126,21 +129,50 @@ def contact_attempt_add(*, referral: Referral, actor, method: str, outcome: str,
     return attempt
 
 
-def referral_engage(*, referral: Referral, actor, tier: str) -> Referral:
-    """The young person (and family) accepted services, at a tier. Police see "Accepted"."""
+def age_at(referral: Referral, when: datetime) -> int | None:
+    """The person's age on ``when``: from the date of birth the partner holds, else the officer's approximate age."""
+    person = CaseworkPerson.objects.filter(referral=referral).values_list("date_of_birth", flat=True).first()
+    if person is not None:
+        day = timezone.localtime(when).date()
+        return day.year - person.year - ((day.month, day.day) < (person.month, person.day))
+    return Subject.objects.filter(referral=referral).values_list("approximate_age", flat=True).first()
+
+
+def referral_engage(
+    *,
+    referral: Referral,
+    actor,
+    tier: str,
+    gender: str = Gender.NOT_RECORDED,
+    race_ethnicity: str = RaceEthnicity.NOT_RECORDED,
+) -> Referral:
+    """The young person (and family) accepted services, at a tier. Police see "Accepted". The person's age band,
+    gender and race or ethnicity are kept, coded, for the program's annual demographics."""
     if tier not in ServiceTier.values:
         raise ReferralError("Choose the service tier.")
+    if gender not in Gender.values:
+        raise ReferralError("Choose the gender from the list (or 'Not recorded').")
+    if race_ethnicity not in RaceEthnicity.values:
+        raise ReferralError("Choose the race or ethnicity from the list (or 'Not recorded').")
     with transaction.atomic():
         referral, case = _locked(referral)
         policy.require(actor, "engage", referral)
         now = timezone.now()
-        from_state = _transition(case, "engage", tier=tier, at=now)
+        from_state = _transition(
+            case,
+            "engage",
+            tier=tier,
+            at=now,
+            age_band=AgeBand.of(age_at(referral, now)),
+            gender=gender,
+            race_ethnicity=race_ethnicity,
+        )
         referral.accepted_at = now
         referral.due_at = None
         _save(
             referral,
             case,
-            case_fields=["tier", "engaged_at", "first_contact_at"],
+            case_fields=["tier", "engaged_at", "first_contact_at", "age_band", "gender", "race_ethnicity"],
             envelope_fields=["accepted_at", "due_at"],
         )
         event = _event(referral, case, kinds.ENGAGED, actor=actor, from_state=from_state)

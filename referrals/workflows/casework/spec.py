@@ -200,7 +200,13 @@ ACTIONS: dict[str, Action] = {
     "engage": Action(
         "Engaged",
         "engaged",
-        lambda *, referral, actor, data: services.referral_engage(referral=referral, actor=actor, tier=data["tier"]),
+        lambda *, referral, actor, data: services.referral_engage(
+            referral=referral,
+            actor=actor,
+            tier=data["tier"],
+            gender=data["gender"],
+            race_ethnicity=data["race_ethnicity"],
+        ),
         form=forms.EngageForm,
         done="Engaged; the officer sees 'Accepted'.",
         style="primary",
