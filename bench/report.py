@@ -65,10 +65,32 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
                 ok,
             )
         )
+    checked = [data["figures"] for data in results["sizes"].values() if "figures" in data]
+    if checked:  # runs from before the check have none
+        differ = sum(f["mismatch_count"] for f in checked)
+        rows.append(
+            (
+                "Every dashboard figure equals a direct count, at every size",
+                f"{differ} mismatches in {sum(f['cells'] for f in checked):,} cells",
+                differ == 0,
+            )
+        )
     errors = sum(v["errors"] for data in results["sizes"].values() for v in data["http"].values())
     errors += sum(f["missing"] for f in results["fan_out"].values())
     rows.append(("Zero errors across the run", str(errors), errors == 0))
     return rows
+
+
+def figures_line(figures: dict) -> str:
+    """The size's dashboard check (bench/figures.py), in one line, with the first mismatches if any."""
+    found = figures["mismatch_count"]
+    line = (
+        f"Dashboard figures {'differ from' if found else 'equal'} a direct count: {figures['programs']} programs, "
+        f"{figures['cells']:,} cells, {found} mismatches (checked in {figures['seconds']} s)."
+    )
+    if found:
+        line = f"**{line}** First: " + "; ".join(f"`{m}`" for m in figures["mismatches"]) + "."
+    return line
 
 
 def render(results: dict) -> str:
@@ -98,6 +120,10 @@ def render(results: dict) -> str:
             f"WSGI floor (bare view on gunicorn): {floor} requests/s. Bare view on uvicorn: "
             f"{http['bare_asgi']['rps']} requests/s ({http['bare_asgi']['ratio_to_wsgi_floor']:.1%} of the floor).",
             "",
+        ]
+        if "figures" in data:
+            lines += [figures_line(data["figures"]), ""]
+        lines += [
             "| endpoint | queries | ASGI alone: req/s | p50 | p95 | p99 | % floor | WSGI: req/s | p50 | p95 | p99 "
             "| % floor | errors |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|",

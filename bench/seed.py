@@ -1,9 +1,13 @@
 """Bulk data for the benchmark: referrals with events, notes, follow-ups and permission rows in realistic ratios.
 
-Per referral: the envelope and its co-response case (its state, and the police-visible status and phase that state
-maps to), a subject and a clinical record (always), about five events, one note, one team grant and, once
-accepted, a clinician's grant; a follow-up on one in five. Most referrals are long closed; a few hundred wait
-in queues, spread over the twelve districts, as on a busy evening.
+Nine in ten referrals are co-response requests. Per request: the envelope and its co-response case (its state, and
+the police-visible status and phase that state maps to), a subject and a clinical record (always), about five
+events, one note, one team grant and, once accepted, a clinician's grant; a follow-up on one in five. Most requests
+are closed (with any disposition), cancelled or declined (with any reason) over the past year, one in twelve of
+those escalated first (some twice); a few hundred wait in queues, spread over the twelve districts, as on a busy
+evening. The other tenth are casework referrals of the casework programs, this year, ended: the dashboards'
+history (``dashboards.history.history_add``: reasons, engaged at a tier, declined by the person or a guardian).
+So every dashboard measure has data to count at every size.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Role, Team
 from accounts.services import membership_create, team_get_or_create
+from dashboards.history import history_add
 from districts.models import District
 from programs.models import Program, Workflow
 from referrals import events
@@ -35,6 +40,7 @@ from referrals.models import (
 )
 from referrals.workflows.co_response.models import (
     ACTIVE_STATES,
+    CONNECTED_DISPOSITIONS,
     ENDED_STATES,
     ClinicalRecord,
     CoResponseCase,
@@ -54,6 +60,8 @@ ENDED = [CoResponseState.CLOSED] * 8 + [CoResponseState.CANCELLED, CoResponseSta
 OPEN_NOW = 360
 WAITING_SHARE = 0.3
 ACTIVE_SHARE = 0.7
+CASEWORK_SHARE = 0.1  # of the referrals added; the rest are co-response requests
+ESCALATED_SHARE = 0.08  # of the ended requests: not accepted in time, escalated (one in four of them twice)
 
 
 FAN_OUT_DISTRICT = "B3"
@@ -99,6 +107,22 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
     """Add ``count`` referrals (and their workflow and partner-side rows) in bulk. Not through the services: this is
     load."""
     rng = random.Random(seed + Referral.objects.count())
+    casework = list(Program.objects.filter(is_active=True, workflow=Workflow.CASEWORK).order_by("pk"))
+    casework_count = round(count * CASEWORK_SHARE) if casework else 0
+    co_response_add(count - casework_count, rng)
+    if casework_count:
+        history_add(casework_count, seed=rng.randrange(2**31), programs=casework)
+
+
+def _escalations(rng: random.Random, state: str) -> int:
+    """How many times an ended request escalated before anyone took it: 0, 1 or 2."""
+    if state in ACTIVE_STATES or state == CoResponseState.REQUESTED or rng.random() >= ESCALATED_SHARE:
+        return 0
+    return 2 if rng.random() < 0.25 else 1
+
+
+def co_response_add(count: int, rng: random.Random) -> None:
+    """``count`` co-response requests with all their rows."""
     User = get_user_model()
     program = Program.objects.get(slug="co-response")
     officers = list(User.objects.filter(memberships__role=Role.OFFICER).distinct())
@@ -118,6 +142,7 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
     with transaction.atomic():
         referrals = []
         cases: dict[str, CoResponseCase] = {}  # by public id: the case row of each referral, saved after it
+        plans: dict[str, tuple] = {}  # by public id: (created, disposition, escalations)
         for _ in range(count):
             district = rng.choice(districts)
             # Only this evening's requests can still be open: at any size, the same few hundred wait or are held,
@@ -140,9 +165,11 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
             urgency = rng.choice(list(Urgency))
             accepted = state in ACTIVE_STATES or state == CoResponseState.CLOSED
             clinician = rng.choice(clinicians[district] or [fallback_clinician]) if accepted else None
-            connected = True if state == CoResponseState.CLOSED else None
+            disposition = rng.choice(Disposition.values) if state == CoResponseState.CLOSED else ""
+            connected = disposition in CONNECTED_DISPOSITIONS if state == CoResponseState.CLOSED else None
+            escalations = _escalations(rng, state)
             eta_at = now + timedelta(minutes=rng.randint(5, 30)) if state == CoResponseState.EN_ROUTE else None
-            decline_reason = DeclineReason.CAPACITY if state == CoResponseState.DECLINED else ""
+            decline_reason = rng.choice(DeclineReason.values) if state == CoResponseState.DECLINED else ""
             status, phase = _envelope_status(state, connected)
             status_note = ""
             if eta_at is not None:
@@ -171,7 +198,10 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
                     phase=phase,
                     status_note=status_note,
                     due_at=created + timedelta(minutes=10) if state == CoResponseState.REQUESTED else None,
-                    accepted_at=created + timedelta(minutes=4) if accepted else None,
+                    # An escalated request was taken after its 10 minutes ran out.
+                    accepted_at=created + timedelta(minutes=rng.randint(11, 25) if escalations else 4)
+                    if accepted
+                    else None,
                     ended_at=created + timedelta(hours=2) if state in ENDED_STATES else None,
                     created_at=created,
                 )
@@ -179,6 +209,7 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
             cases[public_id] = CoResponseCase(
                 state=state, eta_at=eta_at, decline_reason=decline_reason, connected=connected
             )
+            plans[public_id] = (created, disposition, escalations)
         # A year of history: created_at is auto_now_add, so let bulk_create keep the times given here.
         created_at = Referral._meta.get_field("created_at")
         created_at.auto_now_add = False
@@ -199,10 +230,10 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
             case.referral_id = pk
             rows_case.append(case)
             state = case.state
+            created, disposition, escalations = plans[public_id]
             rows_subject.append(Subject(referral_id=pk, name="Bench Person", approximate_age=rng.randint(14, 80)))
-            disposition = Disposition.STABILISED if state == CoResponseState.CLOSED else ""
             rows_record.append(ClinicalRecord(referral_id=pk, disposition=disposition))
-            kinds = ["filed", "routed"]
+            kinds = ["filed", "routed", *[events.ESCALATED] * escalations]
             if assignee_id:
                 kinds += ["accepted", "en_route", "on_scene"]
             if state == CoResponseState.CLOSED:
@@ -223,15 +254,7 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
                     ReferralUserObjectPermission(content_object_id=pk, user_id=assignee_id, permission=change_clinical)
                 )
                 if rng.random() < 0.2:
-                    rows_follow.append(
-                        FollowUp(
-                            referral_id=pk,
-                            kind=FollowUp.Kind.PHONE_CALL,
-                            due_at=now + timedelta(days=rng.randint(-30, 30)),
-                            done_at=now if state == CoResponseState.CLOSED else None,
-                            created_by_id=assignee_id,
-                        )
-                    )
+                    rows_follow.append(_follow_up(rng, pk, assignee_id, state, created, now))
             rows_gperm.append(
                 ReferralGroupObjectPermission(content_object_id=pk, group_id=group_id, permission=view_clinical)
             )
@@ -248,6 +271,23 @@ def referrals_add(count: int, *, seed: int = 7) -> None:
         ]:
             for chunk in _chunks(rows):
                 model.objects.bulk_create(chunk)
+
+
+def _follow_up(rng: random.Random, pk: int, assignee_id: int, state: str, created, now) -> FollowUp:
+    """A closed request's follow-up was done days after the call (in the next month, or next year, now and then);
+    an open one's is still to do."""
+    if state != CoResponseState.CLOSED:
+        due = now + timedelta(days=rng.randint(-30, 30))
+        return FollowUp(referral_id=pk, kind=FollowUp.Kind.PHONE_CALL, due_at=due, created_by_id=assignee_id)
+    due = created + timedelta(days=rng.randint(1, 10))
+    return FollowUp(
+        referral_id=pk,
+        kind=FollowUp.Kind.PHONE_CALL,
+        due_at=due,
+        done_at=min(now, due + timedelta(hours=rng.randint(0, 48))),
+        outcome=FollowUp.Outcome.REACHED,
+        created_by_id=assignee_id,
+    )
 
 
 def due_referrals_add(count: int, *, overdue_by: timedelta = timedelta(minutes=5)) -> None:
