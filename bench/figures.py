@@ -22,7 +22,7 @@ from districts.models import District
 from programs.models import Program, Workflow
 from referrals.events import ESCALATED
 from referrals.models import Referral, ReferralEvent
-from referrals.workflows.casework.models import CaseworkCase, ServiceTier
+from referrals.workflows.casework.models import CaseworkCase, CaseworkPerson, ServiceTier
 from referrals.workflows.co_response.models import (
     ClinicalRecord,
     CoResponseCase,
@@ -105,10 +105,25 @@ def _casework(program: Program, year: int, counts: Counter) -> None:
         .values_list("referral_id", "engaged_at", "tier", "declined_by")
         .iterator(chunk_size=CHUNK)
     }
+    # Repeat persons: the partner's fingerprints over all its referrals, any program, any year.
+    fingerprint_of, first_filed = {}, {}
+    for pk, fingerprint, created_at in (
+        CaseworkPerson.objects.filter(referral__program__organisation_id=program.organisation_id)
+        .exclude(fingerprint="")
+        .values_list("referral_id", "fingerprint", "referral__created_at")
+        .iterator(chunk_size=CHUNK)
+    ):
+        fingerprint_of[pk] = fingerprint
+        first_filed[fingerprint] = min(created_at, first_filed.get(fingerprint, created_at))
+    first_repeat: dict[str, tuple] = {}  # fingerprint -> (filed, pk, cell) of its first repeat referral this year
     for pk, created_at, district, accepted_at, reason_codes in _filed(program, ["accepted_at", "reason_codes"]):
         if not _in_year(created_at, year):
             continue
         cell = (month_of(created_at), district)
+        fingerprint = fingerprint_of.get(pk)
+        if fingerprint and created_at > first_filed[fingerprint]:
+            this = (created_at, pk, cell)
+            first_repeat[fingerprint] = min(first_repeat.get(fingerprint, this), this)
         counts[(*cell, "referrals")] += 1
         counts[(*cell, "assigned")] += accepted_at is not None
         for reason in set(reason_codes or []):  # a referral giving a reason twice gives it once
@@ -118,6 +133,8 @@ def _casework(program: Program, year: int, counts: Counter) -> None:
             counts[(*cell, "engaged")] += 1
             counts[(*cell, f"engaged_tier_{tier}")] += 1
         counts[(*cell, "declined")] += bool(declined_by)
+    for _, _, cell in first_repeat.values():
+        counts[(*cell, "repeat_persons")] += 1
 
 
 def direct_counts(program: Program, year: int | None = None) -> Counter:
@@ -149,6 +166,7 @@ def counted_measures(program: Program) -> set[str]:
             "assigned",
             "engaged",
             "declined",
+            "repeat_persons",
             *(f"reason_{code}" for code in program.reasons.values_list("code", flat=True)),
             *(f"engaged_tier_{tier}" for tier in ServiceTier.values),
         }

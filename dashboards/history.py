@@ -46,6 +46,18 @@ from referrals.workflows.co_response.models import (
 )
 
 BATCH = 2000
+# Uneven, as a city's are: some groups are small, and their counts get suppressed.
+GENDER_WEIGHTS = [(Gender.MALE, 55), (Gender.FEMALE, 40), (Gender.ANOTHER, 2), (Gender.NOT_RECORDED, 3)]
+RACE_WEIGHTS = [
+    (RaceEthnicity.BLACK, 40),
+    (RaceEthnicity.HISPANIC, 34),
+    (RaceEthnicity.WHITE, 10),
+    (RaceEthnicity.ASIAN, 5),
+    (RaceEthnicity.ANOTHER, 5),
+    (RaceEthnicity.NOT_RECORDED, 5),
+    (RaceEthnicity.NATIVE, 0.5),
+    (RaceEthnicity.PACIFIC, 0.5),
+]
 PERSON_POOL = 400  # casework referrals are of this many made-up people: a few hundred referrals bring repeats
 
 
@@ -157,8 +169,8 @@ def _plan(rng: random.Random, program: Program, reasons: list[str]) -> dict:
     person = rng.randrange(PERSON_POOL)
     return {
         "person": person,
-        "gender": rng.choice(Gender.values) if engaged else "",
-        "race_ethnicity": rng.choice(RaceEthnicity.values) if engaged else "",
+        "gender": rng.choices(*zip(*GENDER_WEIGHTS, strict=True))[0] if engaged else "",
+        "race_ethnicity": rng.choices(*zip(*RACE_WEIGHTS, strict=True))[0] if engaged else "",
         "state": CaseworkState.CLOSED,
         "police_status": PoliceStatus.CLOSED_CONNECTED if engaged else PoliceStatus.CLOSED_NOT_CONNECTED,
         "accepted": roll < 0.95,
