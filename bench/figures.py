@@ -64,11 +64,15 @@ def _co_response(program: Program, year: int, counts: Counter) -> None:
         .values_list("referral_id", "state", "decline_reason")
         .iterator(chunk_size=CHUNK)
     }
-    dispositions = dict(
+    dispositions, known_before = {}, set()
+    for pk, disposition, known in (
         ClinicalRecord.objects.filter(referral__program=program)
-        .values_list("referral_id", "disposition")
+        .values_list("referral_id", "disposition", "known_before")
         .iterator(chunk_size=CHUNK)
-    )
+    ):
+        dispositions[pk] = disposition
+        if known is True:
+            known_before.add(pk)
     escalated = set(
         ReferralEvent.objects.filter(referral__program=program, kind=ESCALATED)
         .values_list("referral_id", flat=True)
@@ -89,6 +93,7 @@ def _co_response(program: Program, year: int, counts: Counter) -> None:
         counts[(*cell, "escalated")] += pk in escalated  # once, however many times it escalated
         if dispositions.get(pk):
             counts[(*cell, f"disposition_{dispositions[pk]}")] += 1
+        counts[(*cell, "repeat_persons")] += pk in known_before
     for referral_id, done_at in (
         FollowUp.objects.filter(referral__program=program, done_at__isnull=False)
         .values_list("referral_id", "done_at")
@@ -157,6 +162,7 @@ def counted_measures(program: Program) -> set[str]:
             "declined",
             "escalated",
             "follow_ups_done",
+            "repeat_persons",
             *(f"declined_{reason}" for reason in [*DeclineReason.values, "other"]),
             *(f"disposition_{code}" for code in Disposition.values),
         }

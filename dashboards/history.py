@@ -160,6 +160,7 @@ def _plan(rng: random.Random, program: Program, reasons: list[str]) -> dict:
             "decline_reason": rng.choice(DeclineReason.values) if state == CoResponseState.DECLINED else "",
             "disposition": rng.choice(Disposition.values) if state == CoResponseState.CLOSED else "",
             "follow_up_done": state == CoResponseState.CLOSED and rng.random() < 0.3,
+            "known_before": rng.choice([True, False, False, None]) if state == CoResponseState.CLOSED else None,
             "escalated": rng.random() < 0.08,
             "reasons": rng.sample(["suicidal", "psychosis", "welfare_check", "homelessness"], 2),
         }
@@ -206,7 +207,9 @@ def _details(ids: dict[str, int], plans: list) -> None:
                 )
             )
             if plan["disposition"]:
-                records.append(ClinicalRecord(referral_id=pk, disposition=plan["disposition"]))
+                records.append(
+                    ClinicalRecord(referral_id=pk, disposition=plan["disposition"], known_before=plan["known_before"])
+                )
             if plan["follow_up_done"]:
                 due = created + timedelta(days=1)
                 follow_ups.append(

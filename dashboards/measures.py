@@ -88,6 +88,18 @@ def _co_response() -> list[Measure]:
         )
     measures.append(
         Measure(
+            "repeat_persons",
+            "Repeat persons",
+            "Calls whose person the clinical team already knew (the clinician says so with the disposition, from "
+            "the team's own records; no name or identifier leaves the partner). Each call counts: a person seen "
+            "twice in a year as a known person counts twice",
+            "The 'already known to the team' answer recorded with the disposition",
+            FILED,
+            "call",
+        )
+    )
+    measures.append(
+        Measure(
             "follow_ups_done",
             "Follow-ups done",
             "Follow-up contacts (home visits, calls, office visits) marked done",

@@ -119,6 +119,14 @@ def _co_response_counts(counts: ProgramCounts, program, start, end) -> None:
     ):
         counts.add(row["month"], row["code"], f"disposition_{row['disposition']}", row["n"])
     for row in (
+        ClinicalRecord.objects.filter(window, known_before=True)
+        .annotate(month=month)
+        .values("month", code=F("referral__district__code"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts.add(row["month"], row["code"], "repeat_persons", row["n"])
+    for row in (
         FollowUp.objects.filter(referral__program=program, done_at__gte=start, done_at__lt=end)
         .annotate(month=TruncMonth("done_at"))
         .values("month", code=F("referral__district__code"))

@@ -65,10 +65,10 @@ def test_figures_check_reports_a_measure_it_cannot_count(history, monkeypatch):
     from dashboards.measures import Measure
 
     measures_of = tables.measures_of
-    repeat = Measure("repeat_persons", "Repeat persons", "People referred again", "Referral filed", "filed", "person")
-    monkeypatch.setattr(tables, "measures_of", lambda program: [*measures_of(program), repeat])
+    novel = Measure("walk_ins", "Walk-ins", "People who came in by themselves", "Referral filed", "filed", "person")
+    monkeypatch.setattr(tables, "measures_of", lambda program: [*measures_of(program), novel])
     result = figures_check(programs=[Program.objects.get(slug="co-response")])
-    assert result["mismatches"] == ["co-response: not checked: repeat_persons"]
+    assert result["mismatches"] == ["co-response: not checked: walk_ins"]
     assert result["mismatch_count"] == 1
 
 

@@ -123,6 +123,13 @@ class DispositionForm(ActionForm):
         label="Section 12 authorised by", choices=[("", "—"), *Section12By.choices], required=False
     )
     section12_kind = forms.ChoiceField(label="Section 12", choices=[("", "—"), *Section12Kind.choices], required=False)
+    known_before = forms.TypedChoiceField(
+        label="Already known to the team?",
+        choices=[("", "Not known"), ("yes", "Yes: seen by the team before"), ("no", "No: first time")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+    )
 
     def clean(self):
         cleaned = super().clean()

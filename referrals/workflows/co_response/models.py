@@ -142,6 +142,9 @@ class ClinicalRecord(models.Model):
     section12_by = models.CharField(max_length=20, choices=Section12By.choices, blank=True)
     section12_kind = models.CharField(max_length=4, choices=Section12Kind.choices, blank=True)
     disposition_at = models.DateTimeField(null=True, blank=True)
+    # Recorded with the disposition: whether the clinical team already knew the person (from its own records).
+    # Counted only as the dashboards' suppressed "repeat persons"; null where the clinician did not say.
+    known_before = models.BooleanField(null=True, blank=True)
     disposition_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

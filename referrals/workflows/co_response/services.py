@@ -147,8 +147,15 @@ def referral_arrive(*, referral: Referral, actor) -> Referral:
 
 
 def clinical_disposition_record(
-    *, referral: Referral, actor, disposition: str, section12_by: str = "", section12_kind: str = ""
+    *,
+    referral: Referral,
+    actor,
+    disposition: str,
+    section12_by: str = "",
+    section12_kind: str = "",
+    known_before: bool | None = None,
 ) -> ClinicalRecord:
+    """The call's disposition (and a Section 12's who and which), and whether the team already knew the person."""
     if disposition not in Disposition.values:
         raise ReferralError("Choose a disposition.")
     section12 = disposition == Disposition.ED_SECTION_12
@@ -163,7 +170,17 @@ def clinical_disposition_record(
         record.section12_kind = section12_kind if section12 else ""
         record.disposition_at = timezone.now()
         record.disposition_by = actor
-        record.save(update_fields=["disposition", "section12_by", "section12_kind", "disposition_at", "disposition_by"])
+        record.known_before = known_before
+        record.save(
+            update_fields=[
+                "disposition",
+                "section12_by",
+                "section12_kind",
+                "disposition_at",
+                "disposition_by",
+                "known_before",
+            ]
+        )
         event = _event(referral, case, kinds.DISPOSITION, actor=actor)
         announce(referral, event)
     return record

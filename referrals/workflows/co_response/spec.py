@@ -193,6 +193,7 @@ ACTIONS: dict[str, Action] = {
             disposition=data["disposition"],
             section12_by=data["section12_by"],
             section12_kind=data["section12_kind"],
+            known_before=data["known_before"],
         ),
         form=forms.DispositionForm,
         done="Disposition recorded.",

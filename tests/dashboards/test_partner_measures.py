@@ -1,4 +1,5 @@
-"""Casework's partner-side measures: repeat persons (from the partner's own fingerprints, each person once a year)
+"""Partner-side measures: repeat persons (casework: from the partner's own fingerprints, each person once a year;
+co-response: the clinician's "already known to the team")
 and the annual demographics of the people who accepted services (coded at engagement, suppressed with the rest,
 published outside the partner only for a year that has ended)."""
 
@@ -242,3 +243,39 @@ def test_the_case_page_offers_the_demographic_fields_to_the_worker_and_the_polic
     assert referral.public_id in police
     for shown in ("Non-binary or another gender", "Native Hawaiian", "14 to 17", "Tier 1"):
         assert shown not in police, shown
+
+
+# --- co-response: "already known to the team", recorded with the disposition -------------------------------------
+
+
+@pytest.mark.parametrize(("answer", "stored"), [("yes", True), ("no", False), ("", None)])
+def test_the_clinician_says_whether_the_team_knew_the_person_with_the_disposition(personas, client, answer, stored):
+    from referrals.workflows.co_response.models import ClinicalRecord
+    from tests.referrals.factories import advance, file_referral
+
+    referral = advance(file_referral(personas["officer.b2"], "B2"), personas["clinician.b2"], "on_scene")
+    client.force_login(personas["clinician.b2"])
+    url = reverse("referrals:case_action", args=[referral.public_id, "disposition"])
+    response = client.post(url, {"disposition": "stabilised", "known_before": answer})
+    assert response.status_code == 302
+    record = ClinicalRecord.objects.get(referral=referral)
+    assert (record.disposition, record.known_before) == ("stabilised", stored)
+    counted = dashboard_build(program=referral.program, year=timezone.localdate().year, suppressed_view=False)
+    assert counted.values[(YTD, CITY, "repeat_persons")] == (1 if stored else 0)
+    # The officer's page says nothing of it.
+    client.force_login(personas["officer.b2"])
+    police = client.get(f"/referrals/{referral.public_id}/").content.decode()
+    assert "known to the team" not in police and "data-known-before" not in police
+
+
+def test_a_made_up_known_before_answer_is_refused_and_records_nothing(personas, client):
+    from referrals.workflows.co_response.models import ClinicalRecord
+    from tests.referrals.factories import advance, file_referral
+
+    referral = advance(file_referral(personas["officer.b2"], "B2"), personas["clinician.b2"], "on_scene")
+    client.force_login(personas["clinician.b2"])
+    url = reverse("referrals:case_action", args=[referral.public_id, "disposition"])
+    response = client.post(url, {"disposition": "stabilised", "known_before": "maybe"})
+    assert response.status_code == 422 and "Select a valid choice" in response.content.decode()
+    record = ClinicalRecord.objects.get(referral=referral)
+    assert (record.disposition, record.known_before, record.disposition_at) == ("", None, None)
