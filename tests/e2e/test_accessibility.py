@@ -88,6 +88,42 @@ def test_officer_and_sign_in_pages_pass_axe(e2e_personas, axe_page, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_casework_pages_pass_axe(e2e_personas, axe_page, size):
+    from tests.e2e.test_casework import (
+        GUARDIAN_NAME,
+        GUARDIAN_PHONE,
+        REASONS_ENTERED,
+        SUBJECT_NAME,
+        _choose_youthconnect_in_e13,
+        _send,
+    )
+
+    found: dict[str, list[str]] = {}
+    officer = axe_page(size)
+    sign_in(officer, "officer.d4")
+    officer.goto("/")
+    _choose_youthconnect_in_e13(officer, age=15)
+    _check(officer, found, "new YouthConnect referral")
+    for reason in REASONS_ENTERED:
+        officer.get_by_label(reason).check()
+    officer.fill("#id_subject_name", SUBJECT_NAME)
+    officer.fill("#id_guardian_name", GUARDIAN_NAME)
+    officer.fill("#id_guardian_phone", GUARDIAN_PHONE)
+    officer.get_by_label("Yes, a parent or guardian consented").check()
+    public_id = _send(officer)
+    _check(officer, found, "police detail (YouthConnect)")
+
+    worker = axe_page(size)
+    sign_in(worker, "youth.e13")
+    _check(worker, found, "casework queue", "/queue/")
+    worker.locator(f"[data-ref='{public_id}']").get_by_role("button", name="Assign to me").click()
+    worker.goto(f"/queue/{public_id}/")
+    expect(worker.locator("form[data-engage]")).to_have_count(1)
+    _check(worker, found, "casework case")
+    assert not found, _report(found)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_dashboards_privacy_and_hub_pages_pass_axe(e2e_personas, axe_page, size):
     from tests.e2e.test_hub import _seed
 
