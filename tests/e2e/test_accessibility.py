@@ -18,7 +18,8 @@ SIZES = [pytest.param((PHONE, True), id="phone"), pytest.param((LAPTOP, False), 
 
 def _check(page, found: dict[str, list[str]], label: str, url: str | None = None) -> None:
     if url is not None:
-        page.goto(url)
+        response = page.goto(url)
+        assert response.ok, f"{label}: {url} answered {response.status}"
     page.wait_for_load_state("networkidle")
     violations = axe_violations(page)
     if violations:
@@ -72,6 +73,9 @@ def test_officer_and_sign_in_pages_pass_axe(e2e_personas, axe_page, size):
     _check(officer, found, "police detail")
     _check(officer, found, "my referrals", "/referrals/")
     _check(officer, found, "two-step settings", "/accounts/two-step/")
+    _check(officer, found, "officer home", "/")
+    _check(officer, found, "notifications", "/notifications/")
+    _check(officer, found, "notification preferences", "/notifications/preferences")
 
     clinician = axe_page(size)
     sign_in(clinician, "clinician.b2")
@@ -84,6 +88,10 @@ def test_officer_and_sign_in_pages_pass_axe(e2e_personas, axe_page, size):
     sergeant = axe_page(size)
     sign_in(sergeant, "sergeant.b2")
     _check(sergeant, found, "district list", "/referrals/")
+
+    supervisor = axe_page(size)
+    sign_in(supervisor, "clinician.supervisor")
+    _check(supervisor, found, "overdue", "/overdue/")
     assert not found, _report(found)
 
 
@@ -138,13 +146,19 @@ def test_dashboards_privacy_and_hub_pages_pass_axe(e2e_personas, axe_page, size)
     privacy = axe_page(size)
     sign_in(privacy, "privacy.officer")
     _check(privacy, found, "access log", "/privacy/access-log/")
+    _check(privacy, found, "disclosures log", "/privacy/disclosures/")
 
     coordinator = axe_page(size)
     sign_in(coordinator, seed.coordinator.username)
     _check(coordinator, found, "my tables", "/hub/")
+    _check(coordinator, found, "escalations", "/hub/escalations/")
     _check(coordinator, found, "table", f"/hub/tables/{seed.table.pk}/")
     _check(coordinator, found, "meeting mode", f"/hub/meetings/{meeting.pk}/")
     _check(coordinator, found, "situation", f"/hub/situations/{situations[0].public_id}/")
+
+    proposer = axe_page(size)
+    sign_in(proposer, "officer.b2")
+    _check(proposer, found, "propose a situation", f"/hub/tables/{seed.table.pk}/propose/")
     assert not found, _report(found)
 
 
