@@ -170,6 +170,7 @@ def test_tab_from_the_top_focuses_the_skip_link_and_enter_moves_to_main(e2e_pers
     skip = page.get_by_role("link", name="Skip to main content")
     expect(skip).to_be_focused()
     expect(skip).to_be_visible()
+    expect(skip).to_have_css("outline-style", "solid")  # the :focus-visible ring
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
 
@@ -191,6 +192,7 @@ def test_officer_files_a_request_with_the_keyboard_only(e2e_personas, laptop):
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/referrals/new/\?program=co-response"))
     _tab_to(page, page.locator("#id_location_text"))
+    expect(page.locator("#id_location_text")).to_have_css("outline-style", "solid")
     page.keyboard.type("Ruggles station")
     _tab_to(page, page.get_by_role("button", name="Send request"))
     page.keyboard.press("Enter")
