@@ -202,7 +202,7 @@ def mfa_enroll_confirm(*, user, code: str, request=None):
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
         if device is None or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             return None, []
-        if not (code.isdigit() and len(code) == device.digits) or not device.verify_token(code):
+        if not (code.isascii() and code.isdigit() and len(code) == device.digits) or not device.verify_token(code):
             return None, []
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -255,7 +255,7 @@ def mfa_code_check(*, user, code: str, request=None) -> CodeCheck:
     if is_locked_out(user.get_username()):
         return CodeCheck(locked=True)
     code = _normalised_code(code)
-    recovery = not (code.isdigit() and len(code) == 6)
+    recovery = not (code.isascii() and code.isdigit() and len(code) == 6)
     model = StaticDevice if recovery else TOTPDevice
     devices = list(model.objects.filter(user=user, confirmed=True).order_by("pk"))
     throttled, checked = 0, False

@@ -126,10 +126,11 @@ def _carried(request: HttpRequest) -> dict:
     they are not valid: the form asks again)."""
     carried: dict = {}
     district = request.GET.get("district", "")
-    if district.isdigit() and len(district) < 10:
+    # ASCII digits only: str.isdigit() is also true of "²" and other digits int() refuses.
+    if district.isascii() and district.isdigit() and len(district) < 10:
         carried["district"] = int(district)
     age = request.GET.get("age", "")
-    if age.isdigit() and int(age) <= 120:
+    if age.isascii() and age.isdigit() and len(age) < 4 and int(age) <= 120:
         carried["subject_age"] = int(age)
     return carried
 

@@ -108,6 +108,18 @@ def test_filing_creates_a_referral_and_redirects_to_its_status_page(client, logi
     assert _messages(response) == [f"Request {referral.public_id} sent to BEST."]
 
 
+@pytest.mark.parametrize("query", [{"district": "²"}, {"district": "١٢"}, {"age": "³"}, {"age": "9" * 400}])
+def test_a_carried_district_or_age_that_is_not_an_ascii_number_is_ignored_not_a_500(client, login, query):
+    """The program chooser carries district and age to the form; "²" passes str.isdigit() but not int() (a 500
+    found by the fuzz)."""
+    login("officer.b2")
+    response = client.get("/referrals/new/", {"program": "co-response", **query})
+    assert response.status_code == 200
+    initial = response.context["form"].initial
+    assert initial["district"] == District.objects.get(code="B2")  # the officer's home district, as with no query
+    assert "subject_age" not in initial
+
+
 def test_posting_the_same_idempotency_key_twice_creates_one_referral(client, login):
     login("officer.b2")
     form = _request_form()
