@@ -319,6 +319,9 @@ if DASHBOARD_SUPPRESSION_THRESHOLD < 2:
     raise ImproperlyConfigured(
         f"DASHBOARD_SUPPRESSION_THRESHOLD must be at least 2; got {DASHBOARD_SUPPRESSION_THRESHOLD}"
     )
+# Each process keeps a program-year's raw counts this many seconds (0: none) before counting again: a dashboard's
+# GROUP BYs over a busy year cost seconds on SQLite. Suppression and released months are applied afresh each time.
+DASHBOARD_COUNTS_CACHE_SECONDS = env_int("DASHBOARD_COUNTS_CACHE_SECONDS", 60)
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)  # /bench/bare for `make bench` only
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from accounts.sessions import duration_text
 from dashboards import access, services
 from dashboards.forms import ActionPlanForm, FilterForm, PlanStatusForm
 from dashboards.measures import demographic_measures
@@ -121,6 +122,9 @@ def _context(request: HttpRequest, form: FilterForm, values: dict | None) -> dic
         "demographics": demographics_build(dashboard),
         "demographic_measures": demographic_measures() if program.workflow == Workflow.CASEWORK else [],
         "unsuppressed": unsuppressed,
+        "counts_age": duration_text(settings.DASHBOARD_COUNTS_CACHE_SECONDS)
+        if settings.DASHBOARD_COUNTS_CACHE_SECONDS > 0
+        else "",
         "threshold": dashboard.threshold,
         "query": _query(values),
     }

@@ -19,6 +19,8 @@ def pytest_configure(config):
     # The tests run with DEBUG off, so production's HTTPS redirect is on; the test client and the browser tests'
     # live server speak plain http. tests/config/test_deploy.py checks the production values in a subprocess.
     settings.SECURE_SSL_REDIRECT = False
+    # Tests change data and look again at once; tests/dashboards/test_query_counts.py turns the cache on.
+    settings.DASHBOARD_COUNTS_CACHE_SECONDS = 0
     # On Redis, each test process its own channel-layer prefix (the browser tests' forked live server inherits it,
     # subprocesses through the environment). Both xdist workers share one Redis database, and a group such as
     # ``user-7`` names a different account in each worker's test database: without this, one worker's "close user

@@ -35,3 +35,25 @@ def test_query_count_does_not_grow_with_the_data(client, login):
     large = queries(client)
     assert small == large
     assert max(large) <= 25
+
+
+def test_a_program_years_counts_are_kept_for_the_cache_time_and_suppressed_afresh(client, login, settings):
+    from django.core.cache import cache
+
+    settings.DASHBOARD_COUNTS_CACHE_SECONDS = 60
+    cache.clear()
+    login("analyst")
+    history_add(300, seed=3)
+    url, query = URLS[0]
+    with CaptureQueriesContext(connection) as first:
+        page = client.get(url, query).content.decode()
+    with CaptureQueriesContext(connection) as second:
+        again = client.get(url, query).content.decode()
+    referral_reads = [q["sql"] for q in second.captured_queries if '"referrals_referral"' in q["sql"]]
+    assert referral_reads == [] and len(second) < len(first)
+    assert "Counted at most 1 minute ago" in again
+    assert again.split('id="results"')[1] == page.split('id="results"')[1]
+    cache.clear()
+    with CaptureQueriesContext(connection) as third:
+        client.get(url, query)
+    assert len(third) == len(first)
