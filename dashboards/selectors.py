@@ -8,6 +8,7 @@ returns a row per referral is time to acceptance (two timestamps and the groupin
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,6 +86,9 @@ def dashboard_programs() -> list[Program]:
     return list(Program.objects.filter(is_active=True).select_related("organisation").order_by("name"))
 
 
+_COUNTING = threading.Lock()
+
+
 def program_counts(*, program: Program, year: int) -> ProgramCounts:
     """The program-year's raw counts, kept ``DASHBOARD_COUNTS_CACHE_SECONDS`` in this process's cache: a figure is
     at most that old (the page says so); what is suppressed is decided afresh on every request."""
@@ -94,8 +98,13 @@ def program_counts(*, program: Program, year: int) -> ProgramCounts:
     key = f"dashboards:counts:{program.pk}:{year}"
     counts = cache.get(key)
     if counts is None:
-        counts = _program_counts(program=program, year=year)
-        cache.set(key, counts, seconds)
+        # One count at a time in this process: under ASGI each request has a thread of its own, and ten readers
+        # arriving together at an empty cache would otherwise each count the year (10 at once took 20 s each).
+        with _COUNTING:
+            counts = cache.get(key)
+            if counts is None:
+                counts = _program_counts(program=program, year=year)
+                cache.set(key, counts, seconds)
     return counts
 
 

@@ -57,3 +57,38 @@ def test_a_program_years_counts_are_kept_for_the_cache_time_and_suppressed_afres
     with CaptureQueriesContext(connection) as third:
         client.get(url, query)
     assert len(third) == len(first)
+
+
+def test_readers_arriving_together_at_an_empty_cache_count_the_year_once(personas, settings, monkeypatch):
+    """Under ASGI each request has its own thread: ten at once must not each count the year (a stampede)."""
+    import threading
+    import time
+
+    from django.core.cache import cache
+
+    from dashboards import selectors
+    from programs.models import Program
+
+    settings.DASHBOARD_COUNTS_CACHE_SECONDS = 60
+    cache.clear()
+    program = Program.objects.get(slug="co-response")
+    calls = []
+
+    def slow_count(*, program, year):
+        calls.append(year)
+        time.sleep(0.2)
+        return selectors.ProgramCounts()
+
+    monkeypatch.setattr(selectors, "_program_counts", slow_count)
+    start = threading.Barrier(10)
+
+    def read():
+        start.wait()
+        selectors.program_counts(program=program, year=2026)
+
+    threads = [threading.Thread(target=read) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [2026]
